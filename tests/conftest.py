@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Keep per-user state of the test run out of the real user's directories.
+os.environ.setdefault("SOUND_EXPLORER_HOME", "")
+
+from tests.synth import write_collection  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A read-only-by-convention synthetic collection shared by the session (8 sounds × 4 classes)."""
+    root = tmp_path_factory.mktemp("synth_collection")
+    labels = write_collection(root, per_class=8, seed=0)
+    return root, labels
+
+
+@pytest.fixture()
+def fresh_synth(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A private synthetic collection a test may modify (4 sounds × 4 classes)."""
+    root = tmp_path / "lib"
+    labels = write_collection(root, per_class=4, seed=1)
+    return root, labels
