@@ -123,9 +123,9 @@ def pca_2d(vectors: np.ndarray, reference: np.ndarray | None = None) -> np.ndarr
     """Project ``vectors`` ``[N, D]`` to 2-D with PCA; returns float32 ``[N, 2]``.
 
     Coordinates are centred and scaled so the larger axis has unit standard deviation.
-    When ``reference`` (``[M, 2]``, ``M <= N``, the previous layout of the first ``M`` rows) is
-    given, each axis' sign is flipped where needed to agree with it, so a layout that is
-    recomputed as more points arrive stays visually stable.
+    When ``reference`` (``[M, 2]``, ``M <= N``, the previous layout of the first ``M`` rows; rows
+    that are NaN are ignored) is given, each axis' sign is flipped where needed to agree with it,
+    so a layout that is recomputed as more points arrive stays visually stable.
     """
     v = np.asarray(vectors, dtype=np.float64)
     n = v.shape[0]
@@ -143,8 +143,9 @@ def pca_2d(vectors: np.ndarray, reference: np.ndarray | None = None) -> np.ndarr
     if reference is not None and len(reference):
         m = min(len(reference), n)
         ref = np.asarray(reference[:m], dtype=np.float64)
+        ok = np.isfinite(ref).all(axis=1)
         for axis in range(2):
-            if float(np.dot(out[:m, axis], ref[:, axis])) < 0:
+            if float(np.dot(out[:m][ok, axis], ref[ok, axis])) < 0:
                 out[:, axis] = -out[:, axis]
     return out.astype(np.float32)
 
