@@ -1,0 +1,50 @@
+"""The 9-layer CNN of the aiSFX sound-effects model (DCASE cross-task baseline architecture).
+
+Parameter names match the published checkpoint (``embedding_net.conv_block{1..4}.{conv1,conv2,bn1,bn2}``)
+so its state dict loads directly. Input ``[B, T, F]`` (time × mel), output ``[B, 512]``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, 1, 1, bias=False)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        for conv in (self.conv1, self.conv2):
+            nn.init.kaiming_uniform_(conv.weight, nonlinearity="leaky_relu")
+
+    def forward(self, x: torch.Tensor, pool: tuple[int, int]) -> torch.Tensor:
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        return F.max_pool2d(x, kernel_size=pool) if pool != (1, 1) else x
+
+
+class Cnn9(nn.Module):
+    """``[B, T, F]`` log-mel (time first) → ``[B, 512]``: mean over frequency, max over time."""
+
+    def __init__(self, width: int = 64) -> None:
+        super().__init__()
+        self.conv_block1 = ConvBlock(1, width)
+        self.conv_block2 = ConvBlock(width, width * 2)
+        self.conv_block3 = ConvBlock(width * 2, width * 4)
+        self.conv_block4 = ConvBlock(width * 4, width * 8)
+        self.out_dim = width * 8
+
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B, T, F]`` → ``[B, C, T/8, F/8]``."""
+        x = x.unsqueeze(1)
+        x = self.conv_block1(x, (2, 2))
+        x = self.conv_block2(x, (2, 2))
+        x = self.conv_block3(x, (2, 2))
+        return self.conv_block4(x, (1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.feature_map(x).mean(dim=3).amax(dim=2)

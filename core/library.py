@@ -1,0 +1,193 @@
+"""A sound library: a folder plus its catalog. The one façade the CLI and the GUI both use.
+
+Every long operation is a job generator (see :mod:`core.progress`). Results are cached in the
+catalog keyed by model, model version and parameters, so a second run on an unchanged library
+costs a directory walk and a few SQLite reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.catalog import Catalog
+from core.catalog.scan import ScanReport, scan
+from core.embedding import EmbedReport, embed_sounds
+from core.encoders import Encoder, EncoderRegistry, builtin_registry
+from core.progress import Job, Progress
+
+
+@dataclass(slots=True)
+class MapResult:
+    ids: np.ndarray  # int64 [N]
+    xy: np.ndarray  # float32 [N, 2]
+    params: object  # core.projection.ProjectionParams
+    placed: int = 0  # how many new points were placed into an existing map
+
+
+class Library:
+    def __init__(self, catalog: Catalog, registry: EncoderRegistry | None = None, device: str | None = None) -> None:
+        self.catalog = catalog
+        self.root: Path = catalog.root
+        self.device = device
+        self.registry = registry or builtin_registry()
+        self._neighbor_cache: dict[tuple[str, str], object] = {}
+        self._register_trained()
+
+    # -- life cycle -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, root: str | Path, catalog_path: str | Path | None = None, device: str | None = None) -> Library:
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise FileNotFoundError(f"folder not found: {root}")
+        if not root.is_dir():
+            raise NotADirectoryError(f"not a folder: {root}")
+        return cls(Catalog.open(root.resolve(), Path(catalog_path) if catalog_path else None), device=device)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _register_trained(self) -> None:
+        try:
+            from core.training.registry import register_trained_models
+        except ImportError:
+            return
+        register_trained_models(self)
+
+    # -- sounds -----------------------------------------------------------------------------
+    def sounds(self, include_failed: bool = False):
+        return self.catalog.sounds(include_failed=include_failed)
+
+    def abspath(self, sound_id: int) -> Path:
+        return self.catalog.abspath(self.catalog.sound(sound_id))
+
+    def failures(self) -> list[tuple[str, str]]:
+        return self.catalog.failures()
+
+    def models(self) -> list[str]:
+        return self.registry.names()
+
+    def encoder(self, model: str) -> Encoder:
+        return self.registry.get(model, self.device)
+
+    def model_version(self, model: str) -> str:
+        """The version embeddings of ``model`` are stored under (without building the model twice)."""
+        return self.encoder(model).version
+
+    # -- jobs -------------------------------------------------------------------------------
+    def scan(self) -> Job[ScanReport]:
+        from core.tags import make_tagger
+
+        return (yield from scan(self.catalog, tagger=make_tagger(self.root)))
+
+    def embed(self, model: str = "mfcc", *, batch_size: int = 16, keep_patches: bool = False) -> Job[EmbedReport]:
+        """Scan (cheap when nothing changed), then embed what is missing for ``model``."""
+        yield from self.scan()
+        encoder = self.encoder(model)
+        report = yield from embed_sounds(self.catalog, encoder, batch_size=batch_size, keep_patches=keep_patches)
+        self._neighbor_cache.pop(encoder.key, None)
+        return report
+
+    def vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids int64 [N], vectors float32 [N, D])`` of the sounds embedded with ``model``."""
+        return self.catalog.embeddings(model, self.model_version(model))
+
+    def _require_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        ids, vectors = self.vectors(model)
+        if len(ids) == 0:
+            raise RuntimeError(f"no sounds are embedded with '{model}' yet: run embed first")
+        return ids, vectors
+
+    def map(self, model: str, params=None, *, recompute: bool = False) -> Job[MapResult]:
+        """2-D map of the ``model`` embeddings. Cached; new sounds are placed without moving old ones."""
+        from core.projection import ProjectionParams, place_new, project
+
+        params = params or ProjectionParams()
+        ids, vectors = self._require_vectors(model)
+        version = self.model_version(model)
+        key = params.as_dict()
+        cached = None if recompute else self.catalog.projection(model, version, params.method, key)
+        if cached is not None:
+            cids, cxy = cached
+            pos = {int(i): k for k, i in enumerate(cids)}
+            known = np.array([int(i) in pos for i in ids], dtype=bool)
+            if known.all() and len(cids) == len(ids):
+                order = np.array([pos[int(i)] for i in ids])
+                return MapResult(ids, cxy[order].astype(np.float32), params)
+            if known.sum() >= 3:  # stable growth: keep old points, place the new ones
+                xy = np.zeros((len(ids), 2), dtype=np.float32)
+                xy[known] = cxy[[pos[int(i)] for i in ids[known]]]
+                if (~known).any():
+                    yield Progress(stage="place new sounds", done=0, total=int((~known).sum()))
+                    xy[~known] = place_new(vectors[known], xy[known], vectors[~known])
+                self.catalog.put_projection(model, version, params.method, key, ids, xy)
+                return MapResult(ids, xy, params, placed=int((~known).sum()))
+        xy = yield from project(vectors, params)
+        xy = np.asarray(xy, dtype=np.float32)
+        self.catalog.put_projection(model, version, params.method, key, ids, xy)
+        return MapResult(ids, xy, params)
+
+    def cluster(self, model: str, method: str = "hdbscan", params: dict | None = None, *, space: str = "embedding"):
+        """Cluster labels of the ``model`` embeddings (or of its current map with ``space='map'``). Cached."""
+        from core.clustering import Labelling, cluster
+
+        params = dict(params or {})
+        ids, vectors = self._require_vectors(model)
+        version = self.model_version(model)
+        key = {**params, "space": space}
+        cached = self.catalog.labelling(model, version, method, key)
+        if cached is not None:
+            cids, labels, scores = cached
+            if len(cids) == len(ids) and np.array_equal(cids, ids):
+                return Labelling(labels=labels, scores=scores, method=method, params=params)
+        xy = None
+        if space == "map":
+            result = yield from self.map(model)
+            xy = result.xy
+        labelling = yield from cluster(vectors, method, params, xy=xy, space=space)
+        self.catalog.put_labelling(
+            model, version, method, key, ids, labelling.labels, labelling.scores, space=space
+        )
+        return labelling
+
+    # -- neighbours -------------------------------------------------------------------------
+    def neighbor_index(self, model: str):
+        from core.neighbors import NeighborIndex
+
+        key = (model, self.model_version(model))
+        if key not in self._neighbor_cache:
+            ids, vectors = self._require_vectors(model)
+            self._neighbor_cache[key] = (ids, NeighborIndex(vectors, device=self.device))
+        return self._neighbor_cache[key]
+
+    def neighbors(self, model: str, sound_id: int, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` nearest sounds to ``sound_id`` by cosine distance, nearest first, itself excluded."""
+        ids, index = self.neighbor_index(model)
+        rows = np.flatnonzero(ids == sound_id)
+        if len(rows) == 0:
+            raise KeyError(f"sound {sound_id} has no '{model}' embedding")
+        idx, dist = index.query_ids(rows, k)
+        return [(int(ids[j]), float(d)) for j, d in zip(idx[0], dist[0])]
+
+    def neighbors_of_vector(self, model: str, vector: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
+        ids, index = self.neighbor_index(model)
+        idx, dist = index.query(np.asarray(vector, dtype=np.float32)[None], k)
+        return [(int(ids[j]), float(d)) for j, d in zip(idx[0], dist[0])]
+
+    def embed_file(self, model: str, path: Path) -> np.ndarray:
+        """Embed a file outside the library (query by example). Raises ``DecodeError``."""
+        from core import audio
+
+        encoder = self.encoder(model)
+        wave, _ = audio.load(path, encoder.sample_rate, max_seconds=600)
+        with torch.no_grad():
+            return encoder.embed_wave(wave)
