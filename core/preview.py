@@ -185,3 +185,66 @@ def nearest_rows(order_ids: np.ndarray, wanted_ids: Sequence[int]) -> np.ndarray
     """Row positions of ``wanted_ids`` in ``order_ids`` (``[N]`` int64); unknown ids are dropped."""
     pos = {int(i): r for r, i in enumerate(np.asarray(order_ids).tolist())}
     return np.asarray([pos[int(i)] for i in wanted_ids if int(i) in pos], dtype=np.int64)
+
+
+def medoid_rows(vectors: np.ndarray, labels: np.ndarray, noise_label: int = -1) -> dict[int, int]:
+    """For each label, the row whose vector is most similar to the label's mean direction.
+
+    ``vectors`` float ``[N, D]`` (L2-normalised, as ``lib.vectors`` returns), ``labels`` int ``[N]``.
+    Cosine medoid approximated by the point nearest the normalised centroid: O(N·D).
+    """
+    v = np.asarray(vectors, dtype=np.float32)
+    labels = np.asarray(labels)
+    out: dict[int, int] = {}
+    for lab in np.unique(labels):
+        if int(lab) == noise_label:
+            continue
+        rows = np.flatnonzero(labels == lab)
+        c = v[rows].mean(axis=0)
+        out[int(lab)] = int(rows[int(np.argmax(v[rows] @ c))])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class TourStop:
+    """One cluster of a guided tour: where to look and what to play.
+
+    ``rows`` starts with the medoid, then members from near to far from it (to show the range).
+    ``center`` and ``span`` frame the cluster's points on the map.
+    """
+
+    label: int
+    rows: list[int]
+    center: tuple[float, float]
+    span: float
+
+
+def tour_stops(vectors: np.ndarray, xy: np.ndarray, labels: np.ndarray, members: int = 3,
+               noise_label: int = -1, max_stops: int | None = None) -> list[TourStop]:
+    """Tour plan: clusters by decreasing size; each plays its medoid then ``members`` others.
+
+    Members are picked at evenly spaced quantiles of cosine distance to the medoid, so the tour
+    plays a typical sound, then a close relative, then the edge of the cluster.
+    """
+    v = np.asarray(vectors, dtype=np.float32)
+    xy = np.asarray(xy, dtype=np.float64)
+    labels = np.asarray(labels)
+    medoids = medoid_rows(v, labels, noise_label)
+    order = sorted(medoids, key=lambda lab: (-int((labels == lab).sum()), lab))
+    stops: list[TourStop] = []
+    for lab in order[:max_stops]:
+        rows = np.flatnonzero(labels == lab)
+        m = medoids[lab]
+        others = rows[rows != m]
+        picked: list[int] = []
+        if len(others) and members > 0:
+            dist = 1.0 - v[others] @ v[m]
+            ranked = others[np.argsort(dist, kind="stable")]
+            idx = np.unique(np.linspace(0, len(ranked) - 1, min(members, len(ranked))).round().astype(int))
+            picked = [int(ranked[i]) for i in idx]
+        pts = xy[rows]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        center = (float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2))
+        span = float(max(hi[0] - lo[0], hi[1] - lo[1]))
+        stops.append(TourStop(int(lab), [m, *picked], center, span))
+    return stops

@@ -22,6 +22,7 @@ Rules:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import threading
 import time
@@ -145,7 +146,8 @@ class JobHandle(QObject):
                         now = time.monotonic()
                         if (not _is_snapshot(p)) or p.stage != last_stage or now - last_emit >= MIN_INTERVAL:
                             last_emit, last_stage = now, p.stage
-                            self._raw_progress.emit(p)
+                            # Jobs may reuse and mutate one Progress object: send a snapshot.
+                            self._raw_progress.emit(dataclasses.replace(p))
                 finally:
                     job.close()  # no-op when exhausted; closes on unexpected exits
             if self._cancel.is_set():
