@@ -1,0 +1,345 @@
+"""The :class:`Catalog`: one SQLite file per sound folder, holding what Sound Explorer knows about it.
+
+Connection settings: WAL journal (readers never block the writer), ``synchronous=NORMAL``
+(durable at checkpoints, never corrupt after a crash or ``kill -9``), foreign keys on, a busy
+timeout so that a second connection (another thread or process) waits instead of failing.
+Every write runs inside :meth:`Catalog.transaction` (``BEGIN IMMEDIATE`` … ``COMMIT``).
+
+A :class:`Catalog` may be shared between threads (calls are serialised by a lock); for
+concurrent reads while a worker writes, open a second ``Catalog`` on the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core import __version__
+from core.catalog.results import ResultsMixin
+from core.catalog.rows import SOUND_COLUMNS, SoundRow
+from core.catalog.schema import PAGE_SIZE, migrate
+from core.paths import default_catalog_path
+
+BUSY_TIMEOUT_S = 30.0
+MMAP_BYTES = 512 << 20
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split()) or "error: unknown"
+
+
+class Catalog(ResultsMixin):
+    """Open with :meth:`Catalog.open`; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, conn: sqlite3.Connection, root: Path, path: Path) -> None:
+        self._conn = conn
+        self._root = root
+        self._path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def open(cls, root: Path, catalog_path: Path | None = None, *, relocate: bool = False) -> Catalog:
+        """Open (creating and migrating as needed) the catalog of the sound folder ``root``.
+
+        ``catalog_path`` defaults to :func:`core.paths.default_catalog_path`. A catalog file that
+        belongs to another folder raises ``ValueError``, unless ``relocate=True`` (the user moved
+        their folder), which re-points it at ``root``. The folder itself need not exist (an
+        unplugged drive can still be browsed); :func:`core.catalog.scan.scan` checks it.
+        """
+        root = Path(root).expanduser().resolve()
+        path = Path(catalog_path).expanduser() if catalog_path is not None else default_catalog_path(root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        try:
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # no-op unless the file is new
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # fewer copies when loading embeddings
+                migrate(conn)
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"{path} is not a usable Sound Explorer catalog ({exc})") from exc
+            cat = cls(conn, root, path)
+            with cat.transaction():
+                stored = cat.meta("root")
+                if stored is None:
+                    cat.set_meta("root", str(root))
+                    cat.set_meta("created", f"{time.time():.3f}")
+                    cat.set_meta("app_version", __version__)
+                elif stored != str(root):
+                    if not relocate:
+                        raise ValueError(
+                            f"the catalog {path} belongs to the folder {stored}, not to {root}"
+                        )
+                    cat.set_meta("root", str(root))
+        except BaseException:
+            conn.close()
+            raise
+        return cat
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def root(self) -> Path:
+        """The sound folder (resolved absolute path)."""
+        return self._root
+
+    @property
+    def path(self) -> Path:
+        """The catalog file."""
+        return self._path
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``with cat.transaction() as conn:`` — one atomic write (nested calls join the outer one)."""
+        with self._lock:
+            if self._conn is None:
+                raise ValueError("the catalog is closed")
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            try:
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    _tx = transaction
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            if self._conn is None:
+                raise ValueError("the catalog is closed")
+            return self._conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._lock:
+            if self._conn is None:
+                raise ValueError("the catalog is closed")
+            return self._conn.execute(sql, params).fetchone()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """Several reads from one consistent snapshot (a deferred read transaction)."""
+        with self._lock:
+            if self._conn is None:
+                raise ValueError("the catalog is closed")
+            if self._conn.in_transaction:
+                yield self._conn
+                return
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    def meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as c:
+            c.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, str(value)))
+
+    def integrity_ok(self) -> bool:
+        """``PRAGMA integrity_check`` reports ``ok`` (and no foreign key points nowhere)."""
+        rows = self._all("PRAGMA integrity_check")
+        return [r[0] for r in rows] == ["ok"] and not self._all("PRAGMA foreign_key_check")
+
+    # ------------------------------------------------------------------ sounds
+    def sounds(self, include_failed: bool = False) -> list[SoundRow]:
+        """All usable sounds (and the failed ones too with ``include_failed``), by id."""
+        where = "" if include_failed else "WHERE error IS NULL"
+        return [SoundRow.from_row(r) for r in self._all(f"SELECT {SOUND_COLUMNS} FROM sounds {where} ORDER BY id")]
+
+    def sound(self, sound_id: int) -> SoundRow:
+        """The sound ``sound_id``; ``KeyError`` when there is none."""
+        row = self._one(f"SELECT {SOUND_COLUMNS} FROM sounds WHERE id = ?", (int(sound_id),))
+        if row is None:
+            raise KeyError(f"no sound with id {sound_id} in the catalog")
+        return SoundRow.from_row(row)
+
+    def sound_by_relpath(self, relpath: str) -> SoundRow | None:
+        row = self._one(f"SELECT {SOUND_COLUMNS} FROM sounds WHERE relpath = ?", (relpath,))
+        return None if row is None else SoundRow.from_row(row)
+
+    def abspath(self, row_or_relpath: SoundRow | str | int) -> Path:
+        """Absolute path of a sound given its row, its relpath (POSIX) or its id."""
+        if isinstance(row_or_relpath, SoundRow):
+            rel = row_or_relpath.relpath
+        elif isinstance(row_or_relpath, (int, np.integer)):
+            rel = self.sound(int(row_or_relpath)).relpath
+        else:
+            rel = str(row_or_relpath)
+        return self._root.joinpath(*rel.split("/"))
+
+    def count(self, include_failed: bool = False) -> int:
+        """Number of usable sounds (all rows with ``include_failed``)."""
+        where = "" if include_failed else "WHERE error IS NULL"
+        return int(self._one(f"SELECT COUNT(*) FROM sounds {where}")[0])
+
+    def failures(self) -> list[tuple[str, str]]:
+        """``(relpath, error)`` of every sound that cannot be used, by relpath."""
+        return [(r[0], r[1]) for r in self._all("SELECT relpath, error FROM sounds WHERE error IS NOT NULL ORDER BY relpath")]
+
+    def record_error(self, sound_id: int, message: str) -> None:
+        """Mark a sound as unusable (e.g. decoding failed while embedding); kept until the file changes."""
+        with self._tx() as c:
+            c.execute("UPDATE sounds SET error = ? WHERE id = ?", (_one_line(message), int(sound_id)))
+
+    def clear_error(self, sound_id: int) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE sounds SET error = NULL WHERE id = ?", (int(sound_id),))
+
+    def set_tags(self, items: Iterable[tuple[int, list[str]]]) -> None:
+        """Replace the tags of several sounds in one transaction."""
+        rows = [(json.dumps([str(t) for t in tags]), int(sid)) for sid, tags in items]
+        with self._tx() as c:
+            c.executemany("UPDATE sounds SET tags = ? WHERE id = ?", rows)
+
+    # ------------------------------------------------------------------ embeddings
+    def missing_embeddings(self, model: str, version: str) -> list[SoundRow]:
+        """Usable sounds that have no embedding for ``model``/``version``, by id."""
+        rows = self._all(
+            f"SELECT {SOUND_COLUMNS} FROM sounds s WHERE s.error IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.sound_id = s.id AND e.model = ? AND e.model_version = ?) "
+            "ORDER BY s.id", (model, version))
+        return [SoundRow.from_row(r) for r in rows]
+
+    def put_embeddings(
+        self, model: str, version: str, items: Sequence[tuple[int, np.ndarray, np.ndarray | None]]
+    ) -> int:
+        """Store ``(sound_id, vector float32 [D], patches float32 [P, D] | None)`` items in ONE transaction.
+
+        Idempotent (an existing embedding of the same sound/model/version is replaced). Items whose
+        sound has meanwhile vanished from the catalog (a concurrent rescan) are skipped. All vectors
+        of one model/version must share ``D``. Returns the number of embeddings written.
+        """
+        prepared: list[tuple[int, int, bytes, bytes | None, int]] = []
+        dims = set()
+        for sid, vec, patches in items:
+            v = np.ascontiguousarray(np.asarray(vec), dtype="<f4")
+            if v.ndim != 1 or v.size == 0:
+                raise ValueError(f"embedding of sound {sid} must be a non-empty 1-D vector, got shape {v.shape}")
+            p_blob, n_p = None, 0
+            if patches is not None:
+                p = np.ascontiguousarray(np.asarray(patches), dtype="<f4")
+                if p.ndim != 2 or p.shape[1] != v.size:
+                    raise ValueError(f"patches of sound {sid} must have shape [P, {v.size}], got {p.shape}")
+                p_blob, n_p = p.tobytes(), int(p.shape[0])
+            dims.add(v.size)
+            prepared.append((int(sid), int(v.size), v.tobytes(), p_blob, n_p))
+        if len(dims) > 1:
+            raise ValueError(f"embeddings of {model}/{version} have mixed dimensions {sorted(dims)}")
+        if not prepared:
+            return 0
+        now = time.time()
+        with self._tx() as c:
+            row = c.execute("SELECT dim FROM embeddings WHERE model = ? AND model_version = ? LIMIT 1",
+                            (model, version)).fetchone()
+            if row is not None and row[0] not in dims:
+                raise ValueError(f"{model}/{version} embeddings have dimension {row[0]}, not {dims.pop()}")
+            written = c.executemany(
+                "INSERT INTO embeddings(sound_id, model, model_version, dim, vector, n_patches, created) "
+                "SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sounds WHERE id = ?) "
+                "ON CONFLICT(sound_id, model, model_version) DO UPDATE SET dim = excluded.dim, "
+                "vector = excluded.vector, n_patches = excluded.n_patches, created = excluded.created",
+                [(sid, model, version, dim, blob, n_p, now, sid) for sid, dim, blob, _, n_p in prepared]).rowcount
+            c.executemany("DELETE FROM embedding_patches WHERE sound_id = ? AND model = ? AND model_version = ?",
+                          [(sid, model, version) for sid, _, _, p_blob, _ in prepared if p_blob is None])
+            c.executemany(
+                "INSERT OR REPLACE INTO embedding_patches(sound_id, model, model_version, patches) "
+                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM embeddings WHERE sound_id = ? AND model = ? "
+                "AND model_version = ?)",
+                [(sid, model, version, p_blob, sid, model, version)
+                 for sid, _, _, p_blob, _ in prepared if p_blob is not None])
+        return written
+
+    def embeddings(self, model: str, version: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids int64 [N], vectors float32 [N, D])`` of the usable sounds, ordered by sound id.
+
+        ``N == 0`` gives ``vectors`` of shape ``[0, 0]``.
+        """
+        where = ("FROM embeddings e JOIN sounds s ON s.id = e.sound_id "
+                 "WHERE e.model = ? AND e.model_version = ? AND s.error IS NULL")
+        args = (model, version)
+        with self._read() as c:
+            n, dim, dim_max = c.execute(f"SELECT COUNT(*), MIN(e.dim), MAX(e.dim) {where}", args).fetchone()
+            if not n:
+                return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+            if dim != dim_max:
+                raise ValueError(f"{model}/{version} embeddings have inconsistent dimensions in the catalog")
+            # One copy: each blob goes straight into a preallocated (writable) buffer.
+            row_bytes = int(dim) * 4
+            buf = bytearray(int(n) * row_bytes)
+            view = memoryview(buf)
+            ids: list[int] = []
+            pos = 0
+            for sid, blob in c.execute(f"SELECT e.sound_id, e.vector {where} ORDER BY e.sound_id", args):
+                view[pos:pos + row_bytes] = blob
+                ids.append(sid)
+                pos += row_bytes
+        vectors = np.frombuffer(buf, dtype="<f4").reshape(int(n), int(dim))
+        return np.asarray(ids, dtype=np.int64), vectors.view(np.float32)
+
+    def patch_embeddings(self, model: str, version: str, sound_id: int) -> np.ndarray | None:
+        """Patch vectors float32 ``[P, D]`` of one sound, or ``None`` when none were stored."""
+        row = self._one(
+            "SELECT e.dim, p.patches FROM embedding_patches p JOIN embeddings e USING (sound_id, model, model_version) "
+            "WHERE p.sound_id = ? AND p.model = ? AND p.model_version = ?", (int(sound_id), model, version))
+        if row is None:
+            return None
+        return np.frombuffer(row[1], dtype="<f4").astype(np.float32).reshape(-1, int(row[0]))
+
+    def embedded_models(self) -> list[tuple[str, str, int]]:
+        """``(model, version, count of usable sounds embedded)``, by model then version."""
+        rows = self._all(
+            "SELECT e.model, e.model_version, COUNT(*) FROM embeddings e JOIN sounds s ON s.id = e.sound_id "
+            "WHERE s.error IS NULL GROUP BY e.model, e.model_version ORDER BY e.model, e.model_version")
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def delete_embeddings(self, model: str, version: str | None = None) -> int:
+        """Forget the embeddings of ``model`` (one version, or all with ``None``); returns rows deleted."""
+        with self._tx() as c:
+            if version is None:
+                return c.execute("DELETE FROM embeddings WHERE model = ?", (model,)).rowcount
+            return c.execute("DELETE FROM embeddings WHERE model = ? AND model_version = ?", (model, version)).rowcount
