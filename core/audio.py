@@ -15,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import torch
-import torchaudio.functional as AF
 
 #: Extensions the scanner considers audio (lower case, with dot).
 AUDIO_EXTENSIONS: frozenset[str] = frozenset(
@@ -131,6 +129,9 @@ def resample(x: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     """Band-limited resampling with torchaudio (sinc interpolation). ``(n,)`` → ``(m,)``."""
     if orig_sr == target_sr or x.size == 0:
         return x.astype(np.float32, copy=False)
+    import torch  # lazy: a cached run never needs torch
+    import torchaudio.functional as AF
+
     g = math.gcd(int(orig_sr), int(target_sr))
     y = AF.resample(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), orig_sr // g, target_sr // g)
     return y.numpy()

@@ -10,14 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from core.catalog import Catalog
 from core.catalog.scan import ScanReport, scan
-from core.embedding import EmbedReport, embed_sounds
-from core.encoders import Encoder, EncoderRegistry, builtin_registry
+from core.encoders import EncoderRegistry, builtin_registry
 from core.progress import Job, Progress
+
+if TYPE_CHECKING:  # torch-heavy modules load only when a model must run
+    from core.embed_report import EmbedReport
+    from core.encoders.base import Encoder
 
 
 @dataclass(slots=True)
@@ -80,8 +84,8 @@ class Library:
         return self.registry.get(model, self.device)
 
     def model_version(self, model: str) -> str:
-        """The version embeddings of ``model`` are stored under (without building the model twice)."""
-        return self.encoder(model).version
+        """The version embeddings of ``model`` are stored under (known without building the model)."""
+        return self.registry.version(model)
 
     # -- jobs -------------------------------------------------------------------------------
     def scan(self) -> Job[ScanReport]:
@@ -91,10 +95,19 @@ class Library:
 
     def embed(self, model: str = "mfcc", *, batch_size: int = 16, keep_patches: bool = False) -> Job[EmbedReport]:
         """Scan (cheap when nothing changed), then embed what is missing for ``model``."""
-        yield from self.scan()
+        scan_report = yield from self.scan()
+        version = self.model_version(model)
+        missing = len(self.catalog.missing_embeddings(model, version))
+        if not missing:  # nothing to do: no model is built, torch is not even imported
+            from core.embed_report import EmbedReport
+
+            return EmbedReport(model, version, cached=self.catalog.count(), seconds=scan_report.seconds)
+        from core.embedding import embed_sounds
+
         encoder = self.encoder(model)
         report = yield from embed_sounds(self.catalog, encoder, batch_size=batch_size, keep_patches=keep_patches)
-        self._neighbor_cache.pop(encoder.key, None)
+        report.seconds += scan_report.seconds
+        self._neighbor_cache.pop((model, version), None)
         return report
 
     def vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
@@ -189,5 +202,4 @@ class Library:
 
         encoder = self.encoder(model)
         wave, _ = audio.load(path, encoder.sample_rate, max_seconds=600)
-        with torch.no_grad():
-            return encoder.embed_wave(wave)
+        return encoder.embed_wave(wave)

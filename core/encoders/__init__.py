@@ -1,6 +1,8 @@
-"""Encoders: one interface (:class:`Encoder`), a registry, and the built-in models."""
+"""Encoders: one interface (:class:`~core.encoders.base.Encoder`), a registry, and the built-in models.
 
-from core.encoders.base import Encoder, l2_normalise, pool
+Importing this package does not import torch; building a model does.
+"""
+
 from core.encoders.registry import EncoderRegistry, UnknownModel, builtin_registry
 
-__all__ = ["Encoder", "EncoderRegistry", "UnknownModel", "builtin_registry", "l2_normalise", "pool"]
+__all__ = ["EncoderRegistry", "UnknownModel", "builtin_registry"]

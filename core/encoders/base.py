@@ -70,6 +70,7 @@ class Encoder(ABC):
         ).float().cpu()
         return list(torch.split(out, counts))
 
+    @torch.no_grad()
     def embed_wave(self, wave: np.ndarray) -> np.ndarray:
         """Convenience: one waveform → one L2-normalised vector ``[D]`` (numpy float32)."""
         return pool(self.encode([wave])[0]).numpy()

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # torch is imported only when a model is actually built
+    from core.encoders.base import Encoder
 
-from core.encoders.base import Encoder
-
-Factory = Callable[[torch.device | str | None], Encoder]
+Factory = Callable[[Any], "Encoder"]
 
 
 @dataclass(frozen=True, slots=True)
 class EncoderInfo:
     name: str
+    version: str
     description: str
     factory: Factory
     kind: str = "builtin"
@@ -34,8 +35,9 @@ class EncoderRegistry:
         self._infos: dict[str, EncoderInfo] = {}
         self._instances: dict[tuple[str, str], Encoder] = {}
 
-    def add(self, name: str, factory: Factory, description: str = "", kind: str = "builtin") -> None:
-        self._infos[name] = EncoderInfo(name, description, factory, kind)
+    def add(self, name: str, version: str, factory: Factory, description: str = "", kind: str = "builtin") -> None:
+        """Register ``name``. ``version`` must equal the built encoder's ``version`` (it keys the cache)."""
+        self._infos[name] = EncoderInfo(name, version, description, factory, kind)
         for key in [k for k in self._instances if k[0] == name]:
             del self._instances[key]
 
@@ -48,19 +50,40 @@ class EncoderRegistry:
         except KeyError:
             raise UnknownModel(f"unknown model '{name}' (available: {', '.join(self._infos) or 'none'})") from None
 
-    def get(self, name: str, device: torch.device | str | None = None) -> Encoder:
+    def version(self, name: str) -> str:
+        return self.info(name).version
+
+    def get(self, name: str, device: Any = None) -> Encoder:
         """An encoder instance, created once per (name, device) and reused."""
         key = (name, str(device))
         if key not in self._instances:
-            self._instances[key] = self.info(name).factory(device)
+            info = self.info(name)
+            enc = info.factory(device)
+            if enc.version != info.version:
+                raise RuntimeError(f"model '{name}' was registered as version {info.version} but built {enc.version}")
+            self._instances[key] = enc
         return self._instances[key]
 
 
-def builtin_registry() -> EncoderRegistry:
+def _mfcc(device: Any) -> Encoder:
     from core.encoders.mfcc import MfccEncoder
+
+    return MfccEncoder(device)
+
+
+def _pretrained(device: Any) -> Encoder:
     from core.encoders.pretrained import PretrainedEncoder
 
+    return PretrainedEncoder(device)
+
+
+#: versions of the built-in encoders (checked against the built model in :meth:`EncoderRegistry.get`)
+MFCC_VERSION = "1"
+PRETRAINED_VERSION = "aisfx-0.1.2"
+
+
+def builtin_registry() -> EncoderRegistry:
     reg = EncoderRegistry()
-    reg.add("mfcc", MfccEncoder, "MFCC statistics (120-d): 20 MFCCs + Δ + ΔΔ, mean and std")
-    reg.add("pretrained", PretrainedEncoder, "aiSFX sound-effects CNN (512-d), pretrained on pro SFX libraries")
+    reg.add("mfcc", MFCC_VERSION, _mfcc, "MFCC statistics (120-d): 20 MFCCs + Δ + ΔΔ, mean and std")
+    reg.add("pretrained", PRETRAINED_VERSION, _pretrained, "aiSFX sound-effects CNN (512-d), pretrained on pro SFX libraries")
     return reg
