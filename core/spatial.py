@@ -32,8 +32,12 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 
 def stable_priority(n: int, seed: int = 0) -> np.ndarray:
     """A random permutation of ``0..n-1`` (uint32 ``[n]``): point ``i`` has draw priority ``p[i]``
-    (lower draws first when thinning). Deterministic for a given ``seed``."""
-    return np.random.default_rng(seed).permutation(n).astype(np.uint32)
+    (lower draws first when thinning). Deterministic for a given ``seed``; the same ranks
+    :class:`DrawOrder` uses for that seed."""
+    by_priority = np.random.default_rng(seed).permutation(n)
+    p = np.empty(n, dtype=np.uint32)
+    p[by_priority] = np.arange(n, dtype=np.uint32)
+    return p
 
 
 def points_in_polygon(px: np.ndarray, py: np.ndarray, vertices: np.ndarray) -> np.ndarray:
@@ -119,10 +123,10 @@ class PointIndex:
         nx = int(np.clip(np.ceil(w / side), 1, cells))
         ny = int(np.clip(np.ceil(h / side), 1, max(1, cells // nx)))
         cw, ch = w / nx * (1 + 1e-9), h / ny * (1 + 1e-9)
-        ix = np.minimum(((pts[:, 0] - x0) / cw).astype(np.int64), nx - 1)
-        iy = np.minimum(((pts[:, 1] - y0) / ch).astype(np.int64), ny - 1)
-        cell = iy * nx + ix
-        order = np.argsort(cell, kind="stable")
+        ix = np.minimum(((pts[:, 0] - x0) / cw).astype(np.int32), nx - 1)
+        iy = np.minimum(((pts[:, 1] - y0) / ch).astype(np.int32), ny - 1)
+        cell = iy * np.int32(nx) + ix  # < max_cells, fits int32
+        order = np.argsort(cell)  # stability not needed; int32 sorts are SIMD-accelerated
         counts = np.bincount(cell, minlength=nx * ny)
         starts = np.zeros(nx * ny + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
@@ -134,6 +138,10 @@ class PointIndex:
         self._starts = starts
         self._dirty = False
         assert n == self._xy.shape[0]
+
+    def prepare(self) -> None:
+        """Build the grid now (otherwise it is built by the first query)."""
+        self._ensure()
 
     def _ensure(self) -> None:
         if self._dirty:
@@ -268,8 +276,9 @@ class DrawOrder:
     def __init__(self, xy: np.ndarray, groups: np.ndarray | None = None, seed: int = 0) -> None:
         xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
         self.n = int(xy.shape[0])
-        self._priority = stable_priority(self.n, seed)
-        self._by_priority = np.argsort(self._priority).astype(np.int64)
+        self._by_priority = np.random.default_rng(seed).permutation(self.n).astype(np.int64)
+        self._priority = np.empty(self.n, dtype=np.uint32)  # inverse permutation = rank per row
+        self._priority[self._by_priority] = np.arange(self.n, dtype=np.uint32)
         self._xy = xy
         self._groups = np.zeros(self.n, dtype=np.int32)
         self._enabled: np.ndarray | None = None
@@ -282,13 +291,14 @@ class DrawOrder:
 
     def set_groups(self, groups: np.ndarray) -> None:
         """Group id per row (int ``[N]``, small non-negative ints; lower groups draw first)."""
-        g = np.asarray(groups).astype(np.int64).reshape(-1)
+        g = np.asarray(groups).reshape(-1)
         if g.shape[0] != self.n:
             raise ValueError(f"groups has {g.shape[0]} rows, expected {self.n}")
-        self._groups = g.astype(np.int32)
-        gp = g[self._by_priority]
+        self._groups = g.astype(np.int32, copy=False)
+        gp = self._groups[self._by_priority]
         # a stable sort on a narrow integer type is a radix sort (fast)
-        key = gp.astype(np.int16) if (gp.size == 0 or (gp.min() >= 0 and gp.max() < 32768)) else gp
+        small = gp.size == 0 or (int(gp.min()) >= 0 and int(gp.max()) < 32768)
+        key = gp.astype(np.int16) if small else gp
         self._order = self._by_priority[np.argsort(key, kind="stable")]
         self._og = np.ascontiguousarray(self._groups[self._order])
         self._orank = np.ascontiguousarray(self._priority[self._order])
