@@ -108,3 +108,45 @@ def test_kill_during_embed_then_resume(tmp_path: Path, home: Path) -> None:
     per_sound = con.execute("SELECT sound_id, COUNT(*) FROM embeddings GROUP BY sound_id").fetchall()
     assert len(per_sound) == len(labels) and all(c == 1 for _, c in per_sound)
     con.close()
+
+
+def test_long_file_is_embedded_block_by_block(tmp_path: Path, home: Path) -> None:
+    """A long recording goes through the bounded-memory block path and still gets one vector."""
+    from core.embedding import embed_sounds
+    from core.encoders import builtin_registry
+
+    root = tmp_path / "lib"
+    root.mkdir()
+    sr = 22050
+    rng = np.random.default_rng(0)
+    with sf.SoundFile(root / "ambience.flac", "w", sr, 2, "PCM_16") as f:
+        for _ in range(20):  # 200 s of noise written in pieces
+            f.write(rng.uniform(-0.2, 0.2, (sr * 10, 2)).astype(np.float32))
+    sf.write(root / "short.wav", rng.uniform(-0.2, 0.2, sr).astype(np.float32), sr)
+    enc = builtin_registry().get("mfcc", "cpu")
+    with Library.open(root) as lib:
+        run_job(lib.scan())
+        report = run_job(embed_sounds(lib.catalog, enc, block_seconds=30.0, keep_patches=True))
+        assert report.embedded == 2 and not report.failed
+        long_id = lib.catalog.sound_by_relpath("ambience.flac").id
+        patches = lib.catalog.patch_embeddings("mfcc", enc.version, long_id)
+    # 200 s in ~2.2 s patches with a ~1.1 s hop, plus the seams between 30 s blocks
+    assert patches is not None and 170 <= patches.shape[0] <= 215
+
+
+def test_file_deleted_between_scan_and_embed(fresh_synth, home: Path) -> None:
+    root, labels = fresh_synth
+    with Library.open(root) as lib:
+        run_job(lib.scan())
+        victim = sorted(labels)[0]
+        (root / victim).unlink()
+        from core.embedding import embed_sounds
+
+        report = run_job(embed_sounds(lib.catalog, lib.encoder("mfcc")))
+        assert report.embedded == len(labels) - 1
+        assert [rel for rel, _ in report.failed] == [victim]
+        assert dict(lib.failures())[victim].startswith("unreadable: the file no longer exists")
+        # the next embed rescans first: the vanished file is dropped, nothing fails any more
+        run_job(lib.embed("mfcc"))
+        assert victim not in dict(lib.failures())
+        assert len(lib.vectors("mfcc")[0]) == len(labels) - 1
