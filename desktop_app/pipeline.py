@@ -187,6 +187,7 @@ class Pipeline(QObject):
             "cluster", lambda: lib.cluster(model, mode, params), key=self.key,
             description=f"Finding clusters ({mode})",
             on_result=lambda lab: self._cluster_done(gen, mode, ids, lab),
+            on_error=lambda _e: self._current(gen) and self._mark_done("cluster"),
         )
 
     def _cluster_done(self, gen: int, mode: str, ids: np.ndarray, labelling: Any) -> None:
@@ -211,6 +212,7 @@ class Pipeline(QObject):
             description="Arranging the map",
             on_progress=lambda p: self._map_progress(gen, n, p),
             on_result=lambda res: self._map_done(gen, res),
+            on_error=lambda _e: self._current(gen) and self._mark_done("map"),
         )
 
     def _map_progress(self, gen: int, n: int, p: Progress) -> None:

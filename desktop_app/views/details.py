@@ -156,6 +156,8 @@ class DetailsPanel(QWidget):
                 self.message.show()
             return
         self.message.hide()
+        self.wave.setVisible(True)
+        self.spec.setVisible(True)
         env = preview.envelope
         t = np.linspace(0.0, preview.seconds, len(env), dtype=np.float32) if len(env) else np.zeros(0)
         self._upper.setData(t, env[:, 1] if len(env) else [])
@@ -182,6 +184,8 @@ class DetailsPanel(QWidget):
         self._lower.setData([], [])
         self._image.clear()
         self.message.hide()
+        self.wave.setVisible(False)
+        self.spec.setVisible(False)
 
     def has_preview(self) -> bool:
         return self._image.image is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -100,5 +100,3 @@ def failure_link_text(n: int) -> str:
     files = "file" if n == 1 else "files"
     return f"{n} {files} could not be read — <a href='show'>show</a>"
 
-
-_ = Qt

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from core.progress import Progress
@@ -164,4 +164,3 @@ class JobBar(QWidget):
 
 
 __all__ = ["JobBar", "stage_text", "eta_text"]
-_ = Qt  # re-exported enums are used by callers building the status bar

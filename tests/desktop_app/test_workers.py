@@ -83,11 +83,12 @@ def test_cancel_closes_generator_and_next_job_runs(qtbot, manager: JobManager) -
 def test_same_kind_same_key_replaces_after_close(qtbot, manager: JobManager) -> None:
     store = Store()
     results: list[str] = []
-    h1 = manager.submit("count", lambda: counting_job(store, "old", 1000, delay=0.01), key="lib", on_result=results.append)
+    add = results.append
+    h1 = manager.submit("count", lambda: counting_job(store, "old", 1000, delay=0.01), key="lib", on_result=add)
     qtbot.waitUntil(lambda: len(store.items) >= 2, timeout=5000)
-    h2 = manager.submit("count", lambda: counting_job(store, "mid", 1000, delay=0.01), key="lib", on_result=results.append)
+    h2 = manager.submit("count", lambda: counting_job(store, "mid", 1000, delay=0.01), key="lib", on_result=add)
     h3 = manager.submit("count", lambda: counting_job(store, "new", 3), key="lib", on_result=results.append)
-    other = manager.submit("count", lambda: counting_job(Store(), "other", 3), key="other-lib", on_result=results.append)
+    other = manager.submit("count", lambda: counting_job(Store(), "other", 3), key="other-lib", on_result=add)
     qtbot.waitUntil(lambda: h3.is_done() and other.is_done(), timeout=5000)
     assert h1.state == "cancelled" and h2.state == "cancelled" and h3.state == "finished"
     # The replaced pending job never started; the new one started only after the old one closed.
