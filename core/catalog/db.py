@@ -299,26 +299,20 @@ class Catalog(ResultsMixin):
 
         ``N == 0`` gives ``vectors`` of shape ``[0, 0]``.
         """
-        where = ("FROM embeddings e JOIN sounds s ON s.id = e.sound_id "
-                 "WHERE e.model = ? AND e.model_version = ? AND s.error IS NULL")
-        args = (model, version)
-        with self._read() as c:
-            n, dim, dim_max = c.execute(f"SELECT COUNT(*), MIN(e.dim), MAX(e.dim) {where}", args).fetchone()
-            if not n:
-                return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-            if dim != dim_max:
-                raise ValueError(f"{model}/{version} embeddings have inconsistent dimensions in the catalog")
-            # One copy: each blob goes straight into a preallocated (writable) buffer.
-            row_bytes = int(dim) * 4
-            buf = bytearray(int(n) * row_bytes)
-            view = memoryview(buf)
+        with self._read() as c:  # one snapshot; a streaming pass with one copy per blob
+            failed = {r[0] for r in c.execute("SELECT id FROM sounds WHERE error IS NOT NULL")}
+            buf = bytearray()
             ids: list[int] = []
-            pos = 0
-            for sid, blob in c.execute(f"SELECT e.sound_id, e.vector {where} ORDER BY e.sound_id", args):
-                view[pos:pos + row_bytes] = blob
-                ids.append(sid)
-                pos += row_bytes
-        vectors = np.frombuffer(buf, dtype="<f4").reshape(int(n), int(dim))
+            for sid, blob in c.execute("SELECT sound_id, vector FROM embeddings WHERE model = ? AND model_version = ? "
+                                       "ORDER BY sound_id", (model, version)):
+                if sid not in failed:
+                    buf += blob
+                    ids.append(sid)
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        if len(buf) % (4 * len(ids)):
+            raise ValueError(f"{model}/{version} embeddings have inconsistent dimensions in the catalog")
+        vectors = np.frombuffer(buf, dtype="<f4").reshape(len(ids), -1)  # writable: backed by the bytearray
         return np.asarray(ids, dtype=np.int64), vectors.view(np.float32)
 
     def patch_embeddings(self, model: str, version: str, sound_id: int) -> np.ndarray | None:
