@@ -1,8 +1,9 @@
 """The :class:`Catalog`: one SQLite file per sound folder, holding what Sound Explorer knows about it.
 
 Connection settings: WAL journal (readers never block the writer), ``synchronous=NORMAL``
-(durable at checkpoints, never corrupt after a crash or ``kill -9``), foreign keys on, a busy
-timeout so that a second connection (another thread or process) waits instead of failing.
+(a committed transaction survives a ``kill -9`` of the process; a power cut may lose the last
+few commits but never corrupts the file), foreign keys on, a busy timeout so that a second
+connection (another thread or process) waits instead of failing.
 Every write runs inside :meth:`Catalog.transaction` (``BEGIN IMMEDIATE`` … ``COMMIT``).
 
 A :class:`Catalog` may be shared between threads (calls are serialised by a lock); for
