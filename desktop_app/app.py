@@ -40,11 +40,11 @@ def icon(name: str) -> QIcon:
     return QIcon(str(p)) if p.exists() else QIcon()
 
 
-def make_player(parent: Any) -> Any:
-    """The audio player (``desktop_app.playback.Player``)."""
+def make_player(parent: Any, device: str | None = None) -> Any:
+    """The audio player (``desktop_app.playback.Player``) on ``device`` (a name; None = default)."""
     from desktop_app.playback import Player
 
-    return Player(parent)
+    return Player(device, parent=parent)
 
 
 class MainWindow(QMainWindow):
@@ -75,10 +75,11 @@ class MainWindow(QMainWindow):
 
         self.player = player if player is not None else make_player(self)
         self.player.set_volume(s.volume)
-        if s.device is not None:
+        if s.device is not None:  # indices change between sessions: match the saved name
             for index, name in self.player.devices():
                 if name == s.device:
                     self.player.set_device(index)
+                    break
         self.player.unavailable.connect(lambda msg: self.statusBar().showMessage(f"No audio output: {msg}", 10000))
         self.player.error.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
 
@@ -341,6 +342,10 @@ class MainWindow(QMainWindow):
             self.errors.report(exc, context="Saving settings")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if getattr(self, "_shut_down", False):
+            super().closeEvent(event)
+            return
+        self._shut_down = True
         self.presenter.leave()
         self.controls.flush()
         self.save_settings()

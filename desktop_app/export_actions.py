@@ -55,23 +55,27 @@ def copy_sounds(paths: Sequence[Path], dest: Path) -> list[Path]:
 
 
 def table_rows(state: SessionState, rows: Sequence[int]) -> list[dict[str, Any]]:
-    """One dict per sound: path, name, folder, tags, duration, map x/y, cluster label and name."""
+    """One dict per sound, in ``core.export.export_table``'s shape (path, x, y, cluster, tags,
+    vector) plus name, relpath, folder, duration and cluster_name for callers that want them."""
     out = []
+    vectors = state.vectors if state.vectors is not None and len(state.vectors) == len(state.ids) else None
     for r in rows:
-        info = state.info(int(r))
+        r = int(r)
+        info = state.info(r)
         if info is None:
             continue
         lab = int(state.labels[r]) if len(state.labels) > r else -1
         out.append({
             "path": str(info.path),
+            "x": float(state.xy[r, 0]),
+            "y": float(state.xy[r, 1]),
+            "cluster": lab,
+            "tags": list(info.tags),
+            "vector": None if vectors is None else vectors[r],
             "relpath": info.relpath,
             "name": info.name,
             "folder": info.folder,
-            "tags": ";".join(info.tags),
             "duration": info.duration,
-            "x": float(state.xy[r, 0]) if len(state.xy) > r else None,
-            "y": float(state.xy[r, 1]) if len(state.xy) > r else None,
-            "cluster": lab,
             "cluster_name": state.label_names.get(lab, "noise" if lab < 0 else str(lab)),
         })
     return out
@@ -81,7 +85,7 @@ def write_playlist(path: Path, state: SessionState, rows: Sequence[int]) -> Path
     from core.export import export_m3u
 
     infos = [i for i in (state.info(int(r)) for r in rows) if i is not None]
-    export_m3u(path, [i.path for i in infos], titles=[i.name for i in infos],
+    export_m3u(path, [str(i.path) for i in infos], titles=[i.name for i in infos],
                durations=[i.duration for i in infos])
     return path
 

@@ -30,7 +30,13 @@ from desktop_app.settings import Settings
 from desktop_app.state import CLUSTER_METHODS, SessionState
 from desktop_app.workers import JobHandle, JobManager
 
-PIPELINE_KINDS = {"embed", "map", "cluster"}
+PIPELINE_KINDS = {"open", "embed", "map", "cluster"}
+
+
+def _open_library(root: Path) -> Any:
+    from core.library import Library
+
+    return Library.open(root)
 
 
 class Pipeline(QObject):
@@ -54,6 +60,7 @@ class Pipeline(QObject):
         self._pending: set[str] = set()
         self._closing: list[Any] = []
         self._scan_seen = False
+        self._closed = False
         self.ready = False
         jobs.jobEnded.connect(self._close_finished_libraries)
 
@@ -62,15 +69,27 @@ class Pipeline(QObject):
     def key(self) -> str | None:
         return str(self.library.root) if self.library is not None else None
 
-    def open(self, root: str | Path) -> None:
-        """Open ``root`` (raises ``FileNotFoundError``/``NotADirectoryError`` for bad paths)."""
-        root = Path(root).expanduser()
-        if self._factory is not None:
-            lib = self._factory(root)
-        else:
-            from core.library import Library
+    def open(self, root: str | Path) -> JobHandle:
+        """Open ``root`` on a worker (opening may import torch or migrate the catalog).
 
-            lib = Library.open(root)
+        Raises ``FileNotFoundError``/``NotADirectoryError`` at once for bad paths; other
+        failures go to the error path. ``libraryOpened`` fires when the library is in use.
+        """
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise FileNotFoundError(2, "No such folder", str(root))
+        if not root.is_dir():
+            raise NotADirectoryError(20, "Not a folder", str(root))
+        factory = self._factory or _open_library
+        self.state.set_status(f"Opening {root.name}…")
+        return self.jobs.call("open", factory, root, key="open", description=f"Opening {root.name}",
+                              on_result=self._adopt)
+
+    def _adopt(self, lib: Any) -> None:
+        """Make ``lib`` the session's library (GUI thread) and start the pipeline."""
+        if self._closed:
+            lib.close()
+            return
         self._retire_library()
         self.library = lib
         self.state.set_library(lib)
@@ -99,6 +118,7 @@ class Pipeline(QObject):
 
     def close(self) -> None:
         """Cancel everything, wait for the workers, close the library."""
+        self._closed = True
         self.jobs.shutdown()
         if self.library is not None:
             self._closing.append(self.library)

@@ -8,7 +8,7 @@ immortal: after a few thousand emits (pyqtgraph emits constantly) the interprete
 The guard measures the bug (it does nothing on a fixed binding or on Python >= 3.12, where
 ``True`` is immortal) and, when present, gives ``True`` a practically infinite reference count
 so it can never be deallocated — which is what Python 3.12 does for every interpreter constant.
-The real fix is a PySide6 without the bug (``PySide6-Essentials!=6.12.0``).
+The real fix is a PySide6 without the bug (``PySide6-Essentials!=6.12.0``; 6.11.3 is clean).
 """
 
 from __future__ import annotations
@@ -53,3 +53,7 @@ def apply() -> None:
 
 
 apply()
+
+# The same binding drops a reference to ``None`` on every void C++ call; that guard lives in
+# ``desktop_app._none_guard`` and is applied on import. Importing this module applies both.
+from desktop_app import _none_guard  # noqa: E402, F401
