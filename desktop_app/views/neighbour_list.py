@@ -102,6 +102,7 @@ class NeighbourList(QWidget):
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setToolTip(1, name)
             self.tree.addTopLevelItem(item)
+        self.tree.setCurrentItem(None)  # nothing current: the first arrow key/click plays
         self.tree.blockSignals(False)
         if centre is None:
             self.title.setText("Select a sound to see its neighbours")
