@@ -1,0 +1,118 @@
+"""Preparing a library for training: reference vectors, tag vocabulary, split, feature cache.
+
+:func:`prepare` is a job: it embeds the library with the reference encoder (cached in the
+catalog; it anchors distillation, the ranked sampler, the tag-consistency filter and the verdict),
+builds the vocabulary, splits the sounds into training and held-out sets (seeded; a resumed run
+reuses the saved split), and fills the log-mel feature cache of the model's front end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.progress import Job, Progress
+from core.training.config import TrainConfig
+from core.training.feature_cache import FeatureCache, FrameStore
+from core.training.registry import mel_for
+from core.training.vocabulary import Vocabulary, build_vocabulary
+
+
+@dataclass(slots=True)
+class TrainingData:
+    """Store index ``i`` is sound ``ids[i]`` everywhere below."""
+
+    ids: np.ndarray  # int64 [N] catalog sound ids
+    relpaths: list[str]
+    store: FrameStore
+    reference: str
+    ref_vectors: np.ndarray  # float32 [N, Dr], L2-normalised
+    vocab: Vocabulary
+    train: np.ndarray  # int64 store indices
+    val: np.ndarray  # int64 store indices (held out: early stopping and the verdict)
+    skipped: int = 0  # sounds without a reference vector or features (decode failures)
+
+
+def resolve_reference(library, reference: str) -> str:
+    """``'auto'`` → ``'pretrained'`` when it can be built on this machine, else ``'mfcc'``."""
+    if reference != "auto":
+        library.registry.info(reference)  # raises UnknownModel with the available names
+        return reference
+    if "pretrained" in library.models():
+        try:
+            from core.encoders.pretrained import checkpoint_path
+
+            checkpoint_path()
+            return "pretrained"
+        except Exception:  # not installed: fall back to the classic features
+            pass
+    return "mfcc"
+
+
+def split_indices(n: int, val_fraction: float, seed: int, eligible: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded random split of ``range(n)`` (or of ``eligible``) into (train, val) index arrays."""
+    pool = np.arange(n) if eligible is None else np.asarray(eligible, dtype=np.int64)
+    rng = np.random.default_rng(seed + 7919)
+    perm = rng.permutation(pool)
+    n_val = int(round(len(pool) * val_fraction)) if len(pool) >= 10 else 0
+    n_val = min(n_val, max(len(pool) - 2, 0))
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def prepare(library, config: TrainConfig, saved_val_ids: list[int] | None = None,
+            saved_tags: list[str] | None = None) -> Job[TrainingData]:
+    reference = resolve_reference(library, config.reference)
+    yield Progress(stage="prepare", message=f"reference vectors ({reference})")
+    yield from library.embed(reference)
+    ids, ref = library.vectors(reference)
+    if len(ids) < 4:
+        raise ValueError(f"training needs at least 4 readable sounds, the library has {len(ids)}")
+    rows_by_id = {r.id: r for r in library.sounds()}
+    keep = np.array([int(i) in rows_by_id for i in ids], dtype=bool)
+    ids, ref = ids[keep], ref[keep]
+    rows = [rows_by_id[int(i)] for i in ids]
+
+    cache = FeatureCache(mel_for(config.architecture()), max_seconds=config.max_cache_seconds)
+    build = yield from cache.build(library.catalog, rows)
+    failed = {rel for rel, _ in (build.failed or [])}
+    if failed:
+        ok = np.array([r.relpath not in failed for r in rows], dtype=bool)
+        ids, ref, rows = ids[ok], ref[ok], [r for r, k in zip(rows, ok) if k]
+    store = cache.store(rows)
+
+    raw = [r.tags for r in rows]
+    if saved_tags is not None:
+        vocab = build_vocabulary(raw, max_tags=len(saved_tags) + 1, max_doc_freq=1.0, min_count=1,
+                                 reference=ref, min_consistency=None)
+        vocab = restrict_vocabulary(vocab, saved_tags)
+    else:
+        vocab = build_vocabulary(raw, max_tags=config.max_tags, max_doc_freq=config.max_doc_freq,
+                                 min_count=config.min_tag_count, exclude=config.exclude_tags, reference=ref,
+                                 min_consistency=config.min_consistency)
+    eligible = vocab.tagged() if config.method in ("coala", "ec") else None
+    if eligible is not None and len(eligible) < 4:
+        raise ValueError(f"{config.method} needs tagged sounds: only {len(eligible)} sound(s) kept a tag "
+                         f"({vocab.size} tags in the vocabulary)")
+    if saved_val_ids is not None:
+        pos = {int(i): k for k, i in enumerate(ids)}
+        val = np.array(sorted(pos[i] for i in saved_val_ids if i in pos), dtype=np.int64)
+        pool = np.arange(len(ids)) if eligible is None else eligible
+        train = np.setdiff1d(pool, val)
+    else:
+        train, val = split_indices(len(ids), config.val_fraction, config.seed, eligible)
+    yield Progress(stage="prepare", done=1, total=1,
+                   message=f"{len(train)} training / {len(val)} held-out sounds, {vocab.size} tags")
+    return TrainingData(ids, [r.relpath for r in rows], store, reference, ref.astype(np.float32), vocab,
+                        train, val, skipped=int((~keep).sum()) + len(failed))
+
+
+def restrict_vocabulary(vocab: Vocabulary, tags: list[str]) -> Vocabulary:
+    """``vocab`` re-indexed to exactly ``tags`` (a saved vocabulary; unknown tags stay, unused)."""
+    old = vocab.index()
+    new_index = {t: i for i, t in enumerate(tags)}
+    sound_tags = [[new_index[vocab.tags[j]] for j in ts if vocab.tags[j] in new_index] for ts in vocab.sound_tags]
+    weights = np.array([vocab.weights[old[t]] if t in old else 1.0 for t in tags], dtype=np.float32)
+    doc = np.array([vocab.doc_freq[old[t]] if t in old else 0 for t in tags], dtype=np.int64)
+    return Vocabulary(list(tags), sound_tags, weights, doc, {})

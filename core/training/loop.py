@@ -1,0 +1,251 @@
+"""The training job: ONE generator serving the CLI (``sound-explorer train``) and the GUI dialog.
+
+``train_job(library, config)`` yields :class:`~core.progress.Progress` throughout:
+
+- ``stage='prepare'`` / ``'embed …'`` / ``'features'``: reference vectors, tags, feature cache;
+- ``stage='train'``: one point per optimisation step, ``done``/``total`` in steps (ETA), ``partial``
+  = ``{term: value}`` of the step's weighted loss terms plus ``'total'``; at the end of each epoch
+  one more point whose ``partial`` also holds ``'val_total'`` (and ``'val_<term>'``), the epoch's
+  validation loss (the early-stopping criterion);
+- ``stage='embed <name>'`` and ``'verdict'``: the new model embeds the library, then is judged.
+
+Closing the generator cancels (at the next step). A checkpoint is written atomically after every
+epoch; ``resume=True`` continues from it (same config, epochs may be raised). The return value is
+a :class:`TrainResult`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.features import default_device
+from core.progress import Job, Progress
+from core.training import checkpoint as ckpt
+from core.training.config import TrainConfig
+from core.training.data import TrainingData, prepare
+from core.training.models import TrainableModel
+from core.training.samplers import JointSampler, SamplerUnavailable, SamplingContext, build_sampler
+from core.training.steps import Objective
+from core.training.verdict import Verdict, judge
+
+RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp"}
+
+
+@dataclass(slots=True)
+class TrainResult:
+    name: str
+    version: str
+    config: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    epochs_run: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0  # training time (this run, excluding preparation and embedding)
+    patches_per_s: float = 0.0
+    samplers: list[str] = field(default_factory=list)
+    skipped_samplers: dict[str, str] = field(default_factory=dict)
+    verdict: Verdict | None = None
+    default_changed: bool = False
+    weights_path: str = ""
+    resumed_from: int = 0
+
+    def summary(self) -> str:
+        s = f"{self.name} ({self.version}): {self.epochs_run} epochs"
+        if self.stopped_early:
+            s += " (stopped early)"
+        s += f", {self.seconds:.0f} s training, {self.patches_per_s:.0f} patches/s"
+        return s
+
+
+def steps_per_epoch(config: TrainConfig, n_train: int) -> int:
+    if config.steps_per_epoch > 0:
+        return int(config.steps_per_epoch)
+    return int(min(120, max(8, math.ceil(n_train / max(config.batch_size, 1)))))
+
+
+def _check_resumable(saved: dict[str, Any], config: TrainConfig) -> None:
+    now = config.as_dict()
+    diff = sorted(k for k in now if k not in RESUMABLE_CHANGES and saved.get(k) != now[k])
+    if diff:
+        raise ValueError(f"cannot resume: the checkpoint was trained with different settings ({', '.join(diff)}); "
+                         "train without --resume (or with a new --name)")
+
+
+def _samplers(config: TrainConfig, data: TrainingData, pool: np.ndarray, ranking) -> JointSampler | None:
+    if config.method != "triplet" or len(pool) < 2:
+        return None
+    ctx = SamplingContext(data.store, pool, data.vocab.sound_tags, data.vocab.weights, ranking)
+    try:
+        return build_sampler(config, ctx)
+    except SamplerUnavailable:
+        return None
+
+
+def _ranking(config: TrainConfig, data: TrainingData) -> np.ndarray | None:
+    if config.samplers.get("ranked", 0) <= 0 or config.method != "triplet":
+        return None
+    from core.neighbors import NeighborIndex
+
+    k = min(config.ranked_far, len(data.ids) - 1)
+    idx, _ = NeighborIndex(data.ref_vectors, device="cpu").knn_graph(k)
+    return idx
+
+
+def _validate(obj: Objective, model: TrainableModel, sampler, data: TrainingData, config: TrainConfig
+              ) -> dict[str, float] | None:
+    pool = data.val
+    if len(pool) < 2 or (config.method == "triplet" and sampler is None):
+        return None
+    rng = np.random.default_rng(config.seed + 999)  # the same validation batches every epoch
+    sums: dict[str, float] = {}
+    model.eval()
+    with torch.no_grad():
+        for _ in range(max(1, config.val_batches)):
+            terms = obj.terms(obj.draw(sampler, data.store, pool, rng))
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+            sums["total"] = sums.get("total", 0.0) + float(sum(terms.values()))
+    model.train()
+    return {k: v / max(1, config.val_batches) for k, v in sums.items()}
+
+
+def train_job(library, config: TrainConfig, *, resume: bool = False, device: str | None = None,
+              finalize: bool = True) -> Job[TrainResult]:
+    dev = torch.device(device or library.device or default_device())
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    name = config.model_name()
+    folder = ckpt.model_dir(library.catalog.path, name)
+    saved = ckpt.load_checkpoint(folder) if resume else None
+    if saved is not None:
+        _check_resumable(saved["config"], config)
+    data = yield from prepare(library, config, saved["val_ids"] if saved else None,
+                              saved["tags"] if saved else None)
+
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    arch = {**config.architecture(), "n_tags": data.vocab.size}
+    model = TrainableModel(arch, n_tags=data.vocab.size, recon=config.recon).to(dev)
+    opt = torch.optim.AdamW(model.trainable_parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scaler = torch.amp.GradScaler("cuda", enabled=dev.type == "cuda" and config.amp
+                                  and not torch.cuda.is_bf16_supported())
+    tags = data.vocab.multi_hot() if data.vocab.size else None
+    obj = Objective(config, model, dev, data.ref_vectors, tags)
+    ranking = _ranking(config, data)
+    train_sampler = _samplers(config, data, data.train, ranking)
+    if config.method == "triplet" and train_sampler is None:
+        raise ValueError("no triplet sampler can run on this library (too few sounds?)")
+    val_sampler = _samplers(config, data, data.val, ranking)
+
+    history: list[dict[str, Any]] = []
+    start_epoch, best_val, bad, best_state = 0, math.inf, 0, None
+    if saved is not None:
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        history = list(saved["history"])
+        start_epoch, best_val, bad = int(saved["epoch"]), float(saved["best_val"]), int(saved["bad_epochs"])
+        best_state = saved["best_model"]
+        ckpt.restore_rng(rng, saved["rng"])
+    n_steps = steps_per_epoch(config, len(data.train))
+    total = config.epochs * n_steps
+    prog = Progress(stage="train", done=start_epoch * n_steps, total=total)
+    t_train, patches_done = 0.0, 0
+    stopped_early = bool(saved and saved.get("stopped"))
+    model.train()
+    epoch = start_epoch
+    for epoch in range(start_epoch, config.epochs if not stopped_early else start_epoch):
+        t0 = time.monotonic()
+        sums: dict[str, float] = {}
+        for step in range(n_steps):
+            batch = obj.draw(train_sampler, data.store, data.train, rng)
+            terms = obj.terms(batch)
+            loss = sum(terms.values())
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            patches_done += 3 * len(batch) if config.method == "triplet" else len(batch[0])
+            point = {k: float(v.detach()) for k, v in terms.items()}
+            point["total"] = float(loss.detach())
+            for k, v in point.items():
+                sums[k] = sums.get(k, 0.0) + v
+            prog.done = epoch * n_steps + step + 1
+            prog.message = f"epoch {epoch + 1}/{config.epochs}, step {step + 1}/{n_steps}"
+            prog.partial = point
+            yield prog
+        t_train += time.monotonic() - t0
+        train_mean = {k: v / n_steps for k, v in sums.items()}
+        val = _validate(obj, model, val_sampler, data, config)
+        crit = (val or train_mean)["total"]
+        improved = crit < best_val - 1e-4
+        if improved or best_state is None:
+            best_val, bad, best_state = min(crit, best_val), 0, ckpt.cpu_state(model)
+        else:
+            bad += 1
+        history.append({"epoch": epoch + 1, "train": train_mean, "val": val, "seconds": time.monotonic() - t0})
+        out_of_time = config.max_minutes is not None and t_train > 60 * config.max_minutes
+        stop = bad >= config.patience or out_of_time
+        ckpt.save_checkpoint(folder, {
+            "epoch": epoch + 1, "config": config.as_dict(), "model": ckpt.cpu_state(model),
+            "optimizer": opt.state_dict(), "history": history, "best_val": best_val, "bad_epochs": bad,
+            "best_model": best_state, "rng": ckpt.rng_state(rng), "stopped": stop,
+            "val_ids": [int(data.ids[i]) for i in data.val], "tags": list(data.vocab.tags),
+        })
+        prog.partial = {**train_mean, **{f"val_{k}": v for k, v in (val or {}).items()}}
+        prog.message = f"epoch {epoch + 1}/{config.epochs} done" + (f", validation loss {val['total']:.4f}" if val else "")
+        yield prog
+        if stop:
+            stopped_early = True
+            break
+
+    result = TrainResult(name, "", config.as_dict(), history, epochs_run=len(history), stopped_early=stopped_early,
+                         seconds=t_train, patches_per_s=patches_done / t_train if t_train > 0 else 0.0,
+                         samplers=train_sampler.names if train_sampler else [],
+                         skipped_samplers=train_sampler.skipped if train_sampler else {},
+                         resumed_from=start_epoch)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    if finalize:
+        yield from _finalize(library, model, config, arch, data, result, folder)
+    return result
+
+
+def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[str, Any], data: TrainingData,
+              result: TrainResult, folder) -> Job[None]:
+    """Save the embedder, register the model, embed the library, judge, maybe make it the default."""
+    yield Progress(stage="save", message=result.name)
+    state = ckpt.cpu_state(model.embedder)
+    version = f"{result.epochs_run}e-{ckpt.state_digest(state)}"
+    weights = folder / f"weights-{version}.pt"
+    ckpt.atomic_save(state, weights)
+    result.version, result.weights_path = version, str(weights)
+    stored_config = {"train": config.as_dict(), "architecture": arch, "reference": data.reference,
+                     "vocabulary": data.vocab.tags[:2000]}
+    metrics: dict[str, Any] = {"patches_per_s": result.patches_per_s, "seconds": result.seconds,
+                               "samplers": result.samplers, "stopped_early": result.stopped_early}
+    library.catalog.put_model(result.name, version, config.method, stored_config, result.history, metrics,
+                              str(weights))
+    from core.training.registry import register_trained_models
+
+    register_trained_models(library)
+    yield from library.embed(result.name)
+    yield Progress(stage="verdict", message=f"{result.name} vs {data.reference}")
+    label_sets = {int(data.ids[i]): {data.vocab.tags[t] for t in data.vocab.sound_tags[i]} for i in range(len(data.ids))}
+    verdict = judge(library, result.name, data.reference, data.ids[data.val], label_sets)
+    result.verdict = verdict
+    if verdict.wins:
+        library.catalog.set_default_model(result.name)
+        result.default_changed = True
+    elif library.catalog.default_model() == result.name:  # a retrained model that no longer wins
+        library.catalog.set_default_model(None)
+    metrics["verdict"] = verdict.as_dict()
+    library.catalog.put_model(result.name, version, config.method, stored_config, result.history, metrics,
+                              str(weights))
+    for old in folder.glob("weights-*.pt"):
+        if old != weights:
+            old.unlink(missing_ok=True)
