@@ -54,7 +54,7 @@ class MapView(QtWidgets.QWidget):
     dragStarted = QtCore.Signal(object)  # np.ndarray rows dragged out
     flyFinished = QtCore.Signal()
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None, *, max_points: int = 50_000,
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, max_points: int = 40_000,
                  background: str = "#15171c") -> None:
         super().__init__(parent)
         self.plot = pg.PlotWidget(background=background)

@@ -78,7 +78,7 @@ class PointCloudItem(pg.GraphicsObject):
     hides rows; ``max_points`` bounds the points drawn per frame.
     """
 
-    def __init__(self, max_points: int = 60_000, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, max_points: int = 40_000, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.max_points = int(max_points)
         self._xy = np.zeros((0, 2), dtype=np.float32)
@@ -268,9 +268,12 @@ class PointCloudItem(pg.GraphicsObject):
                 self._frag = np.zeros((int(k * 1.25) + 16, 10), dtype=np.float64)
             f = self._frag[:k]
             np.multiply(x, tr.m11(), out=f[:, 0])
-            f[:, 0] += y * tr.m21() + (tr.m31() - region.x())
-            np.multiply(x, tr.m12(), out=f[:, 1])
-            f[:, 1] += y * tr.m22() + (tr.m32() - region.y())
+            f[:, 0] += tr.m31() - region.x()
+            np.multiply(y, tr.m22(), out=f[:, 1])
+            f[:, 1] += tr.m32() - region.y()
+            if tr.m21() or tr.m12():  # rotated views (pyqtgraph never does this by default)
+                f[:, 0] += y * tr.m21()
+                f[:, 1] += x * tr.m12()
             np.clip(f[:, :2], -1e6, 1e6, out=f[:, :2])
             f[:, 2:4] = 0.0
             f[:, 6:8] = 1.0 / dpr
@@ -278,9 +281,10 @@ class PointCloudItem(pg.GraphicsObject):
             f[:, 9] = 1.0
             painter = QtGui.QPainter(img)
             base = self._frag.ctypes.data
-            for gi, g in enumerate(frame.groups):
+            sprites = [self._sprite(st, dpr) for st in self._styles]
+            for gi, g in enumerate(frame.groups.tolist()):
                 a, b = int(frame.bounds[gi]), int(frame.bounds[gi + 1])
-                sprite = self._sprite(self._styles[int(g)], dpr)
+                sprite = sprites[g]
                 f[a:b, 4] = sprite.width()
                 f[a:b, 5] = sprite.height()
                 ptr = compat.wrapinstance(base + a * 80, QtGui.QPainter.PixmapFragment)
