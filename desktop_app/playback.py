@@ -126,7 +126,7 @@ class Player(QtCore.QObject):
     unavailable = QtCore.Signal(str)
 
     def __init__(self, device: int | str | None = None, *, blocksize: int = 256, cache_mb: float = 256.0,
-                 head_seconds: float = 1.0, parent: QtCore.QObject | None = None) -> None:
+                 head_seconds: float = 0.5, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._blocksize = int(blocksize)
         self._head_s = float(head_seconds)

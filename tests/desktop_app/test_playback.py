@@ -14,7 +14,7 @@ from desktop_app.playback import AudioCache, Player, decode_for_playback
 
 @pytest.fixture()
 def player(null_audio: str, qtbot) -> Player:  # noqa: ANN001
-    p = Player(blocksize=1024)
+    p = Player(blocksize=1024, head_seconds=1.0)
     assert p.is_available(), p.unavailable_reason()
     yield p
     p.close()
