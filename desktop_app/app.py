@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.actions: dict[str, QAction] = build_menus_and_toolbar(self)
         self._wire()
+        self.player.stateChanged.connect(self._on_play_state)
         self.map.set_point_size(s.point_size)
         self.map.set_hover_to_play(s.hover_to_play)
         self.controls.set_values(colour_by=self.state.colour_by, projection=self.state.projection,
@@ -216,6 +217,8 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
         if self._dropped_folder(event) is not None:
             event.acceptProposedAction()
+        else:
+            event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
         folder = self._dropped_folder(event)
@@ -265,6 +268,11 @@ class MainWindow(QMainWindow):
             self.presenter.stop_tour()
         elif self.presenter.active:
             self.presenter.leave()
+
+    def _on_play_state(self, state: str) -> None:
+        playing = state == "playing"
+        self.actions["play"].setIcon(icon("stop" if playing else "play"))
+        self.details.play_button.setText("Stop" if playing else "Play")
 
     def _on_selected(self, row: int | None) -> None:
         info = self.state.info(row) if row is not None else None

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from core.preview import group_labels, pca_2d
+from core.preview import PcaLayout, group_labels, pca_2d
 
 Callback = Callable[..., Any]
 
@@ -162,6 +162,7 @@ class SessionState:
         self.neighbours: list[tuple[int, float]] = []
         self.failures: list[tuple[str, str]] = []
         self._row_of: dict[int, int] = {}
+        self._pca: PcaLayout | None = None  # the streaming preview's basis
 
     # ----------------------------------------------------------------- library & metadata
     def set_library(self, library: Any, root: Path | None = None) -> None:
@@ -254,14 +255,18 @@ class SessionState:
         self.labelling = None
         self.selected = None
         self.selection = np.zeros(0, dtype=np.int64)
+        if not len(self.ids):
+            self._pca = None
         self.hovered = None
         self.neighbours = []
 
     def add_embedded(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Append a streamed batch (``ids`` int64 ``[B]``, ``vectors`` float32 ``[B, D]``).
 
-        Until a real projection exists the layout is a quick PCA of everything embedded so far,
-        sign-aligned with the previous preview so points stay put. Emits ``points``.
+        Until a real projection exists the layout is a quick PCA of everything embedded so far:
+        new points are placed with the current basis, which is refitted (sign-aligned with the
+        previous layout, so points stay put) whenever the collection has grown by a third.
+        Emits ``points``.
         """
         ids = np.asarray(ids, dtype=np.int64)
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -271,14 +276,23 @@ class SessionState:
         if self.vectors is not None and self.vectors.shape[1] != vectors.shape[1]:
             return  # a batch from another model; ignore
         old_xy, old_labels, old_names = self.xy, self.labels, self.label_names
-        selected = self.selected
+        selected, selection, neighbours = self.selected, self.selection, self.neighbours
         new_ids = np.concatenate([self.ids, ids[keep]])
         new_vecs = vectors[keep] if self.vectors is None else np.concatenate([self.vectors, vectors[keep]])
-        self._reset_rows(new_ids, new_vecs)
-        self.xy = pca_2d(new_vecs, reference=old_xy if len(old_xy) else None)
-        self.labels[: len(old_labels)] = old_labels
+        self.ids, self.vectors = new_ids, new_vecs
+        for r, sid in enumerate(ids[keep].tolist(), start=len(old_xy)):
+            self._row_of[int(sid)] = r
+        n = len(new_ids)
+        if self._pca is None or n >= self._pca.n * 4 // 3 or (self._pca.n < 64 and n > self._pca.n):
+            self._pca = PcaLayout.fit(new_vecs, reference=old_xy if len(old_xy) else None)
+            self.xy = self._pca.transform(new_vecs)
+        else:
+            self.xy = np.concatenate([old_xy, self._pca.transform(vectors[keep])])
+        self.layout_final = False
+        self.labels = np.concatenate([old_labels, np.full(int(keep.sum()), -1, dtype=np.int64)])
         self.label_names = old_names
-        self.selected = selected
+        self.selected, self.selection, self.neighbours = selected, selection, neighbours
+        self.hovered = None
         if self.colour_by in ("folder", "tag"):
             self.labels, self.label_names = self._grouping_labels()
         self.events.points.emit()
@@ -293,6 +307,7 @@ class SessionState:
         old_xy = {int(s): self.xy[r] for r, s in enumerate(self.ids.tolist())}
         selected_id = None if self.selected is None else int(self.ids[self.selected])
         self._reset_rows(ids, vectors)
+        self._pca = None
         reference = np.array([old_xy.get(int(s), (np.nan, np.nan)) for s in ids.tolist()], dtype=np.float64)
         self.xy = pca_2d(vectors, reference=reference.reshape(-1, 2) if old_xy else None)
         if self.colour_by in ("folder", "tag"):

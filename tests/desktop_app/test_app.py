@@ -308,3 +308,29 @@ def test_settings_round_trip_and_corrupt_file(tmp_path: Path) -> None:
     path.write_text('{"volume": "loud", "model": "pretrained"}')
     v = Settings.load(path)
     assert v.volume == 0.8 and v.model == "pretrained"  # wrong types fall back to defaults
+
+
+def test_dropping_a_folder_opens_it(qtbot, make_window, synth_dir) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    root, truth = synth_dir
+    win = make_window()
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(root))])
+    enter = QDragEnterEvent(win.rect().center(), Qt.DropAction.CopyAction, md, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+    win.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(win.rect().center()), Qt.DropAction.CopyAction, md, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(drop)
+    qtbot.waitUntil(lambda: win.pipeline.ready, timeout=READY_MS)
+    assert len(win.state.ids) == len(truth) and root.name in win.windowTitle()
+    # Plain files that are not folders are refused.
+    md2 = QMimeData()
+    md2.setText("hello")
+    enter2 = QDragEnterEvent(win.rect().center(), Qt.DropAction.CopyAction, md2, Qt.MouseButton.NoButton,
+                             Qt.KeyboardModifier.NoModifier)
+    win.dragEnterEvent(enter2)
+    assert not enter2.isAccepted()

@@ -141,3 +141,26 @@ def test_switching_library_clears_everything() -> None:
     st.set_library(None, root=Path("/other"))
     assert len(st.ids) == 0 and st.selected is None and st.failures == []
     assert rec.names()[:2] == ["library", "points"]
+
+
+def test_streaming_many_batches_refits_rarely_and_stays_oriented() -> None:
+    rng = np.random.default_rng(2)
+    n, dim = 800, 32
+    centres = rng.normal(0, 3, (4, dim))
+    vecs = (centres[rng.integers(0, 4, n)] + rng.normal(0, 0.5, (n, dim))).astype(np.float32)
+    st = SessionState()
+    st.set_library(None, root=Path("/lib"))
+    fits = []
+    snapshots = []
+    for start in range(0, n, 16):
+        st.add_embedded(np.arange(start, start + 16, dtype=np.int64), vecs[start:start + 16])
+        if not fits or st._pca is not fits[-1]:
+            fits.append(st._pca)
+            snapshots.append(st.xy.copy())
+    assert st.xy.shape == (n, 2) and np.isfinite(st.xy).all()
+    assert len(fits) < 25  # not one SVD per batch (50 batches)
+    # Each refit agrees in orientation with the layout shown just before it.
+    for prev, cur in zip(snapshots, snapshots[1:]):
+        m = len(prev)
+        for axis in range(2):
+            assert np.dot(prev[:, axis], cur[:m, axis]) >= 0
