@@ -32,10 +32,8 @@ def export(lib, args: argparse.Namespace) -> Path:
         ex.export_table(out, table)
     elif fmt == "projector":
         prefix = out.with_suffix("")
-        meta = [["path", "cluster", "tags"]] + [
-            [rows[int(i)].relpath, str(int(c)), ";".join(rows[int(i)].tags)] for i, c in zip(ids, labels)
-        ]
-        ex.export_projector(prefix, vectors, meta)
+        meta = [[rows[int(i)].relpath, str(int(c)), ";".join(rows[int(i)].tags)] for i, c in zip(ids, labels)]
+        ex.export_projector(prefix, vectors, meta, header=["path", "cluster", "tags"])
         out = Path(f"{prefix}_vectors.tsv")
     elif fmt == "m3u":
         if args.neighbors_of:

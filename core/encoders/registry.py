@@ -78,7 +78,7 @@ def _pretrained(device: Any) -> Encoder:
 
 
 #: versions of the built-in encoders (checked against the built model in :meth:`EncoderRegistry.get`)
-MFCC_VERSION = "1"
+MFCC_VERSION = "2"
 PRETRAINED_VERSION = "aisfx-0.1.2"
 
 
