@@ -25,78 +25,17 @@ import os
 import queue
 import threading
 import time
-from collections import OrderedDict
-from math import gcd
 
 import numpy as np
 from PySide6 import QtCore
-from scipy.signal import resample_poly
 
 from core import audio
 from desktop_app import _none_guard, qtcompat  # noqa: F401  (PySide6 6.12.0 refcount guards)
+from desktop_app.playback_cache import AudioCache, decode_for_playback
 
 __all__ = ["Player", "AudioCache", "decode_for_playback"]
 
 _FADE = 128  # frames of cross-fade between voices / fade-out on stop
-
-
-def decode_for_playback(path: str, rate: int, max_seconds: float | None = None) -> tuple[np.ndarray, bool]:
-    """``(samples, complete)``: mono float32 ``[n]`` samples of ``path`` at ``rate``, at most the
-    first ``max_seconds``; ``complete`` is True when that is the whole file.
-    Raises :class:`core.audio.DecodeError`."""
-    x, sr = audio.load(path, None, max_seconds=max_seconds)
-    complete = max_seconds is None or x.shape[0] < int(max_seconds * sr)
-    if sr != rate:
-        g = gcd(int(sr), int(rate))
-        x = resample_poly(x, rate // g, sr // g)
-    return np.ascontiguousarray(x, dtype=np.float32), complete
-
-
-class AudioCache:
-    """Thread-safe LRU of decoded buffers, bounded in bytes. Entries are ``(samples, complete)``
-    where ``complete`` is False for a decoded head of a longer file."""
-
-    def __init__(self, max_mb: float = 256.0) -> None:
-        self.max_bytes = int(max_mb * 1024 * 1024)
-        self._d: OrderedDict[str, tuple[np.ndarray, bool]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, path: str) -> tuple[np.ndarray, bool] | None:
-        with self._lock:
-            e = self._d.get(path)
-            if e is not None:
-                self._d.move_to_end(path)
-            return e
-
-    def put(self, path: str, buf: np.ndarray, complete: bool) -> None:
-        if buf.nbytes > self.max_bytes:
-            return
-        with self._lock:
-            old = self._d.pop(path, None)
-            if old is not None:
-                self._bytes -= old[0].nbytes
-            self._d[path] = (buf, complete)
-            self._bytes += buf.nbytes
-            while self._bytes > self.max_bytes and self._d:
-                _, (b, _c) = self._d.popitem(last=False)
-                self._bytes -= b.nbytes
-
-    def clear(self) -> None:
-        with self._lock:
-            self._d.clear()
-            self._bytes = 0
-
-    def __contains__(self, path: str) -> bool:
-        with self._lock:
-            return path in self._d
-
-    def __len__(self) -> int:
-        return len(self._d)
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes
 
 
 class _Voice:

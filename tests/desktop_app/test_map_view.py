@@ -208,7 +208,7 @@ def test_highlight_neighbours_annotations_and_point_size(view: MapView) -> None:
     assert view.scatter_item().opacity() == 1.0
     view.set_selected(12)
     view.set_neighbor_lines(12, [13, 14, 40])
-    xs, ys = view._lines.getData()
+    xs, ys = view.neighbor_segments()
     assert len(xs) == 6 and xs[0] == view.positions()[12, 0] and xs[5] == view.positions()[40, 0]
     view.set_cluster_annotations({0: (2.0, 2.0, "Kicks"), 3: (22.0, 22.0, "Pads")})
     items = view.annotation_items()
@@ -243,11 +243,31 @@ def test_drag_mime_carries_file_urls(view: MapView) -> None:
     m2 = view.drag_mime([3, 5])
     assert [u.toLocalFile() for u in m2.urls()] == ["/tmp/snd/3.wav", "/tmp/snd/5.wav"]
     # only selected points drag out: the selected sound, or the whole multi-selection
-    assert view._drag_rows(3).size == 0
+    assert view.drag_rows(3).size == 0
     view.set_selected(3)
-    np.testing.assert_array_equal(view._drag_rows(3), [3])
+    np.testing.assert_array_equal(view.drag_rows(3), [3])
     view.set_selection([3, 8, 9])
-    np.testing.assert_array_equal(view._drag_rows(8), [3, 8, 9])
+    np.testing.assert_array_equal(view.drag_rows(8), [3, 8, 9])
+
+
+def test_dragging_a_selected_point_starts_a_file_drag(view: MapView, qtbot) -> None:  # noqa: ANN001
+    vp = view.plot.viewport()
+    started: list[np.ndarray] = []
+    view.dragStarted.connect(started.append)
+    # an unselected point: a plain drag pans instead
+    p = vp_pos(view, 30)
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p)
+    qtbot.mouseMove(vp, p + QtCore.QPoint(30, 0))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p + QtCore.QPoint(30, 0))
+    assert started == []
+    view.set_selection([10, 11, 12])
+    p = vp_pos(view, 11)
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p)
+    qtbot.mouseMove(vp, p + QtCore.QPoint(15, 0))
+    qtbot.mouseMove(vp, p + QtCore.QPoint(40, 0))  # offscreen QDrag.exec returns at once
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p + QtCore.QPoint(40, 0))
+    assert len(started) == 1
+    np.testing.assert_array_equal(started[0], [10, 11, 12])
 
 
 def test_large_map_draws_a_bounded_subset_and_all_when_zoomed_in(qtbot) -> None:  # noqa: ANN001

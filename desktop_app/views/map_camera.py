@@ -1,0 +1,102 @@
+"""View-range animation (``fly_to``) and image export for a pyqtgraph plot."""
+
+from __future__ import annotations
+
+import os
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
+
+__all__ = ["ViewAnimator", "export_plot"]
+
+Rect = tuple[float, float, float, float]  # centre x, centre y, width, height
+
+
+class ViewAnimator(QtCore.QObject):
+    """Animates a ViewBox from its current range to a target (centre, size): the centre moves
+    linearly and the size geometrically (uniform-feeling zoom), eased in and out. The last step
+    sets exactly the target; ``finished`` is emitted then (also for ``duration_ms <= 0``)."""
+
+    finished = QtCore.Signal()
+
+    def __init__(self, viewbox: pg.ViewBox, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.vb = viewbox
+        self._anim = QtCore.QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setEndValue(1.0)
+        self._anim.setEasingCurve(QtCore.QEasingCurve.Type.InOutCubic)
+        self._anim.valueChanged.connect(self._step)
+        self._anim.finished.connect(self._done)
+        self._from: Rect | None = None
+        self._to: Rect | None = None
+
+    def fly(self, cx: float, cy: float, w: float, h: float, duration_ms: int) -> None:
+        self.stop()
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        self._from = ((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, 1e-12), max(y1 - y0, 1e-12))
+        self._to = (float(cx), float(cy), max(float(w), 1e-12), max(float(h), 1e-12))
+        if duration_ms <= 0:
+            self._done()
+            return
+        self._anim.setDuration(int(duration_ms))
+        self._anim.start()
+
+    def is_running(self) -> bool:
+        return self._anim.state() == QtCore.QAbstractAnimation.State.Running
+
+    def stop(self) -> None:
+        """Stop where it is (a user grabbed the map); no ``finished``."""
+        if self.is_running():
+            self._anim.stop()
+
+    def _step(self, t: object) -> None:
+        if self._from is None or self._to is None:
+            return
+        t = float(t)
+        (ax, ay, aw, ah), (bx, by, bw, bh) = self._from, self._to
+        cx, cy = ax + (bx - ax) * t, ay + (by - ay) * t
+        w = aw * (bw / aw) ** t
+        h = ah * (bh / ah) ** t
+        self.vb.setRange(xRange=(cx - w / 2, cx + w / 2), yRange=(cy - h / 2, cy + h / 2), padding=0)
+
+    def _done(self) -> None:
+        if self._to is not None:
+            self._step(1.0)
+        self.finished.emit()
+
+
+def export_plot(plot: pg.PlotWidget, path: str | os.PathLike[str], width: int | None = None) -> None:
+    """Write ``plot`` as PNG/JPEG (pyqtgraph ImageExporter, ``width`` px wide) or SVG (by suffix).
+
+    SVG goes through ``QSvgGenerator`` directly: pyqtgraph 0.14's SVGExporter cannot parse the
+    path syntax Qt 6.12 writes (it raises on any plot). Raster layers (the point cloud) are
+    embedded as images; text and lines stay vector.
+    """
+    from pyqtgraph import exporters
+
+    item = plot.getPlotItem()
+    p = os.fspath(path)
+    if p.lower().endswith(".svg"):
+        from PySide6 import QtSvg
+
+        src = item.sceneBoundingRect()
+        w, h = max(1, int(src.width())), max(1, int(src.height()))
+        gen = QtSvg.QSvgGenerator()
+        gen.setFileName(p)
+        gen.setSize(QtCore.QSize(w, h))
+        gen.setViewBox(QtCore.QRect(0, 0, w, h))
+        gen.setTitle("Sound Explorer map")
+        painter = QtGui.QPainter(gen)
+        try:
+            painter.fillRect(QtCore.QRectF(0, 0, w, h), plot.backgroundBrush())
+            plot.scene().render(painter, QtCore.QRectF(0, 0, w, h), src)
+        finally:
+            painter.end()
+        return
+    ex = exporters.ImageExporter(item)
+    if width:
+        ex.parameters()["width"] = int(width)
+    ex.export(p)
