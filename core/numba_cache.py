@@ -107,12 +107,12 @@ def warm_up(n: int = 64, dim: int = 8, seed: int = 0) -> float:
 
     Runs a tiny UMAP projection of ``n × dim`` random unit vectors and places a few new
     points on it. Thread-safe; a no-op apart from timing once the kernels are loaded.
+    Call :func:`configure` first (at application start, before anything imports umap).
     """
     from core.progress import run_job
     from core.projection import ProjectionParams, place_new, project
 
     t0 = time.perf_counter()
-    configure()
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, dim)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)

@@ -19,7 +19,7 @@ def _brute(db: np.ndarray, q: np.ndarray, k: int, exclude: np.ndarray | None = N
     return idx, np.take_along_axis(d, idx, axis=1)
 
 
-@pytest.mark.parametrize("block", [1 << 24, 97])  # one block / many tiny blocks
+@pytest.mark.parametrize("block", [1 << 24, 2000])  # one block / many small blocks
 def test_query_matches_brute_force(block: int) -> None:
     rng = np.random.default_rng(0)
     db = _unit(rng.normal(size=(1000, 24)))

@@ -151,3 +151,25 @@ def test_numba_cache_configure_uses_app_cache_dir(tmp_path: Path) -> None:
     expected = str(tmp_path / "cache" / "numba")
     assert out == [expected] * 3
     assert Path(expected).is_dir()
+
+
+def test_warm_up_runs_in_a_background_thread() -> None:
+    import threading
+
+    from core import numba_cache
+
+    result: dict[str, float | BaseException] = {}
+
+    def work() -> None:
+        try:
+            result["s"] = numba_cache.warm_up(n=40, dim=6)
+        except BaseException as exc:  # pragma: no cover - reported below
+            result["err"] = exc
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    x, _ = _blobs(n=80, d=8)
+    xy, _ = _run(x, ProjectionParams(n_neighbors=8))  # concurrently on the main thread
+    thread.join(timeout=120)
+    assert "err" not in result and isinstance(result.get("s"), float)
+    assert np.isfinite(xy).all()
