@@ -1,0 +1,101 @@
+"""The training job end to end: registered model, stored weights/config/history, verdict, cancel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.library import Library
+from core.progress import Progress, run_job
+from core.training import checkpoint as ckpt
+from core.training.config import TrainConfig, parse_samplers
+from core.training.loop import train_job
+from core.training.registry import TrainedEncoder
+
+TINY = dict(width=8, dim=16, batch_size=8, steps_per_epoch=3, reference="mfcc", min_consistency=None,
+            val_batches=1)
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOUND_EXPLORER_HOME", str(tmp_path / "home"))
+
+
+def test_train_registers_model_and_judges_it(fresh_synth, tmp_path):
+    root, _ = fresh_synth
+    cat = tmp_path / "cat.sqlite"
+    cfg = TrainConfig(name="mine", samplers={"noise": 1.0, "shift": 1.0, "tags": 1.0}, epochs=2, val_fraction=0.5, **TINY)
+    points: list[Progress] = []
+    with Library.open(root, cat) as lib:
+        result = run_job(train_job(lib, cfg), lambda p: points.append(
+            Progress(p.stage, p.done, p.total, p.message, dict(p.partial) if isinstance(p.partial, dict) else None)))
+        train_points = [p for p in points if p.stage == "train"]
+        assert len(train_points) == 2 * 3 + 2  # every step, plus one point per epoch end
+        assert {"triplet", "distill", "total"} <= set(train_points[0].partial)
+        assert all(np.isfinite(v) for p in train_points for v in p.partial.values())
+        assert "val_total" in train_points[3].partial or train_points[3].partial.keys() >= {"total"}
+        assert [p.done for p in train_points][:3] == [1, 2, 3] and train_points[-1].total == 6
+        assert result.name == "mine" and result.epochs_run == 2 and result.patches_per_s > 0
+        assert "mine" in lib.models()
+        row = lib.catalog.model("mine")
+        assert row["version"] == result.version and row["kind"] == "triplet"
+        assert row["config"]["architecture"]["dim"] == 16 and len(row["history"]) == 2
+        assert "verdict" in row["metrics"]
+        ids, vecs = lib.vectors("mine")
+        assert len(ids) == len(lib.sounds()) and vecs.shape[1] == 16
+        np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+        v = result.verdict
+        assert v is not None and v.reference == "mfcc" and set(v.scores) >= {"mine", "mfcc"}
+        # the model becomes the default exactly when it wins
+        assert (lib.catalog.default_model() == "mine") == (v.decided and v.wins) == result.default_changed
+        state = torch.load(result.weights_path, weights_only=True)
+        assert all(isinstance(t, torch.Tensor) for t in state.values())
+    # a fresh Library finds the trained model by name and its encoder reproduces the stored vectors
+    with Library.open(root, cat) as lib2:
+        assert "mine" in lib2.models()
+        enc = lib2.encoder("mine")
+        assert isinstance(enc, TrainedEncoder) and enc.version == result.version and enc.dim == 16
+        from core import audio
+
+        sid = int(ids[0])
+        wave, _ = audio.load(lib2.abspath(sid), enc.sample_rate)
+        np.testing.assert_allclose(enc.embed_wave(wave), vecs[0], atol=1e-4)
+
+
+def test_cancel_keeps_last_epoch_checkpoint(fresh_synth, tmp_path):
+    root, _ = fresh_synth
+    cfg = TrainConfig(name="cancelme", samplers={"noise": 1.0}, epochs=5, **TINY)
+    with Library.open(root, tmp_path / "cat.sqlite") as lib:
+        job = train_job(lib, cfg)
+        for p in job:
+            if p.stage == "train" and isinstance(p.partial, dict) and any(k.startswith("val") for k in p.partial):
+                break  # end of epoch 1
+        for p in job:  # one more step into epoch 2, then cancel
+            break
+        job.close()
+        saved = ckpt.load_checkpoint(ckpt.model_dir(lib.catalog.path, "cancelme"))
+        assert saved is not None and saved["epoch"] == 1
+        assert "cancelme" not in lib.models()  # an unfinished model is never registered
+
+
+def test_coala_job_runs(fresh_synth, tmp_path):
+    root, _ = fresh_synth
+    cfg = TrainConfig(name="co", method="coala", epochs=1, keep="both", **{**TINY, "steps_per_epoch": 2})
+    with Library.open(root, tmp_path / "cat.sqlite") as lib:
+        result = run_job(train_job(lib, cfg))
+        assert set(result.history[0]["train"]) == {"audio", "tags", "align", "distill", "total"}
+        assert lib.vectors("co")[1].shape[1] == 16
+
+
+def test_bad_settings_are_rejected():
+    with pytest.raises(ValueError):
+        TrainConfig(samplers={"bogus": 1.0})
+    with pytest.raises(ValueError):
+        TrainConfig(samplers={"noise": 0.0})
+    with pytest.raises(ValueError):
+        parse_samplers("noise,wat")
+    assert parse_samplers("noise, shift:2") == {"noise": 1.0, "shift": 2.0}
+    cfg = TrainConfig(samplers=parse_samplers("noise,mix,tags"))
+    assert cfg.model_name() == "triplet-joint" and cfg.uses_tags
+    assert TrainConfig.from_dict(cfg.as_dict()) == cfg
