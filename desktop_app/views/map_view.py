@@ -122,7 +122,7 @@ class MapView(QtWidgets.QWidget):
         self._names = list(names)
         self._paths = None if paths is None else [os.fspath(p) for p in paths]
         self._index = PointIndex(xy)
-        self._index.prepare()
+        # the grid is built lazily by the first pick (set_points may be called per streamed batch)
         self._coloring = LabelColoring(None, xy.shape[0])
         self._hidden = set()
         self._enabled = None

@@ -52,7 +52,7 @@ def render_sprite(style: PointStyle, dpr: float = 1.0) -> QtGui.QPixmap:
     """An antialiased disc for ``style`` at device pixel ratio ``dpr`` (square pixmap)."""
     ow = style.outline_width if style.outline_rgba is not None else 0.0
     d = style.size + 2 * ow
-    side = max(1, int(math.ceil((d + 2) * dpr)))
+    side = max(1, int(math.ceil((d + 1) * dpr)))  # +1: room for the antialiased rim
     pm = QtGui.QPixmap(side, side)
     pm.fill(QtCore.Qt.GlobalColor.transparent)
     p = QtGui.QPainter(pm)
@@ -211,6 +211,18 @@ class PointCloudItem(pg.GraphicsObject):
         self.prepareGeometryChange()
 
     # -- painting ----------------------------------------------------------------------------
+    #: points drawn per point-area of screen before thinning (≈ how many distinguishable dots fit)
+    FILL = 1.2
+    MIN_BUDGET = 5_000
+
+    def frame_budget(self, area_px: float) -> int:
+        """Points to draw in ``area_px`` pixels: ``FILL × area / size²`` for the largest point
+        size, between ``MIN_BUDGET`` and ``max_points``. Bigger dots need fewer points to fill the
+        view; at 6 px on a 1000×800 plot this is ~27k."""
+        size = max((st.size for st in self._styles), default=6.0)
+        want = int(self.FILL * float(area_px) / max(1.0, size * size))
+        return int(min(self.max_points, max(min(self.MIN_BUDGET, self.max_points), want)))
+
     def _sprite(self, style: PointStyle, dpr: float) -> QtGui.QPixmap:
         key = (style, dpr)
         pm = self._sprites.get(key)
@@ -257,7 +269,7 @@ class PointCloudItem(pg.GraphicsObject):
         ex = 0.0 if px is None else px.length() * pad
         ey = 0.0 if py is None else py.length() * pad
         rect = (vr.left() - ex, vr.top() - ey, vr.right() + ex, vr.bottom() + ey)
-        frame = self._lod.select(rect, self.max_points)
+        frame = self._lod.select(rect, self.frame_budget(region.width() * region.height()))
         k = frame.rows.size
         self.last_visible = frame.visible
         self.last_drawn = k
