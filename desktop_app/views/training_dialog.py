@@ -1,0 +1,294 @@
+"""Train a model on the user's own collection: settings, a live per-term loss plot, ETA, cancel, verdict.
+
+``TrainingDialog(library, parent=None, defaults=None)`` runs :func:`core.training.loop.train_job` on a
+superqt worker thread. Every training step's loss terms (``Progress.partial``) become points on one
+pyqtgraph curve per term; epoch ends add validation points. At the end the held-out verdict is shown
+and ``trained(model_name)`` is emitted so the main window can redraw the map with the new model.
+
+``defaults`` pre-fills the form and may also carry any other
+:class:`~core.training.config.TrainConfig` field (e.g. ``{"epochs": 1, "width": 8}``) that the form
+does not show. Cancel closes the job generator between two steps; the last finished epoch stays
+checkpointed (a later run with *Resume* continues from it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+    QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+from superqt.utils import create_worker
+
+from core.progress import Progress
+from core.training.config import SAMPLERS, TrainConfig
+from desktop_app.views.job_bar import eta_text, stage_text
+
+TERM_COLOURS = {
+    "total": "#e8eaed", "triplet": "#8ab4f8", "distill": "#f6c26b", "recon": "#81c995", "audio": "#81c995",
+    "tags": "#c58af9", "align": "#f28b82",
+}
+SAMPLER_TIPS = {
+    "noise": "positive = the patch times (1 + |Gaussian noise|)",
+    "shift": "positive = the patch shifted in time (circular) and in pitch (a few mel bands)",
+    "mix": "positive = the patch with another sound mixed in quietly",
+    "proximity": "positive = a nearby moment of the same recording (loops, ambiences, long files)",
+    "tags": "positive = another sound sharing a tag; negative shares none",
+    "ranked": "positive = a near neighbour under the reference model; negative far down its list",
+}
+
+
+def _drive(job, stop: threading.Event):
+    """Forward a core job's progress (as snapshots) and stop it cleanly, on the worker thread."""
+    try:
+        while True:
+            if stop.is_set():
+                job.close()
+                return None
+            try:
+                p = next(job)
+            except StopIteration as done:
+                return done.value
+            partial = dict(p.partial) if isinstance(p.partial, dict) else None
+            yield Progress(p.stage, p.done, p.total, p.message, partial, p.started)
+    finally:
+        job.close()
+
+
+class TrainingDialog(QDialog):
+    """Settings → Start → live loss curves → verdict. Emits ``trained(name)`` when a model is ready."""
+
+    trained = Signal(str)
+    finishedRun = Signal(str)  # 'trained' | 'cancelled' | 'failed'
+
+    def __init__(self, library, parent: QWidget | None = None, defaults: dict[str, Any] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Train a model on this collection")
+        self.library = library
+        self.defaults = dict(defaults or {})
+        self._worker = None
+        self._stop = threading.Event()
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._points: dict[str, tuple[list[float], list[float]]] = {}
+        self.result = None
+        self.state = "idle"
+        self._build()
+        self._apply_defaults()
+
+    # -- layout -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        form = QFormLayout()
+        self.method = QComboBox()
+        self.method.addItems(["triplet", "coala", "ec"])
+        self.method.setToolTip("triplet: self-supervised and/or tag triplets; coala: audio + tag autoencoders "
+                               "aligned; ec: the alignment only")
+        self.init = QComboBox()
+        self.init.addItems(["random", "pretrained"])
+        self.init.setToolTip("random: a compact CNN (fast on a CPU); pretrained: fine-tune the aiSFX CNN (GPU)")
+        self.keep = QComboBox()
+        self.keep.addItems(["distill", "recon", "both", "none"])
+        self.keep.setToolTip("how to keep the reference model's acoustic structure")
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 500)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("automatic")
+        self.exclude = QLineEdit()
+        self.exclude.setPlaceholderText("tags to ignore, comma-separated (e.g. kit, mic, take)")
+        self.resume = QCheckBox("Resume the last run of this name")
+        form.addRow("Method", self.method)
+        form.addRow("Start from", self.init)
+        form.addRow("Keep structure", self.keep)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Name", self.name)
+        form.addRow("Exclude tags", self.exclude)
+        form.addRow("", self.resume)
+
+        box = QGroupBox("Triplet sampling (switch and weight)")
+        grid = QGridLayout(box)
+        self.sampler_on: dict[str, QCheckBox] = {}
+        self.sampler_weight: dict[str, QDoubleSpinBox] = {}
+        for row, s in enumerate(SAMPLERS):
+            cb = QCheckBox(s)
+            cb.setToolTip(SAMPLER_TIPS[s])
+            w = QDoubleSpinBox()
+            w.setRange(0.0, 10.0)
+            w.setSingleStep(0.5)
+            w.setValue(1.0)
+            grid.addWidget(cb, row // 2, 2 * (row % 2))
+            grid.addWidget(w, row // 2, 2 * (row % 2) + 1)
+            self.sampler_on[s], self.sampler_weight[s] = cb, w
+        self.method.currentTextChanged.connect(lambda m: box.setEnabled(m == "triplet"))
+
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(220)
+        self.plot.addLegend(offset=(-10, 10))
+        self.plot.setLabel("bottom", "step")
+        self.plot.setLabel("left", "loss")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+
+        self.status = QLabel("Ready.")
+        self.eta = QLabel("")
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("font-family: monospace")
+        self.start_button = QPushButton("Start")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.close_button = QPushButton("Close")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.eta)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(box)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.verdict)
+        layout.addLayout(buttons)
+
+    def _apply_defaults(self) -> None:
+        d = TrainConfig()
+        get = self.defaults.get
+        self.method.setCurrentText(get("method", d.method))
+        self.init.setCurrentText(get("init", d.init))
+        self.keep.setCurrentText(get("keep", d.keep))
+        self.epochs.setValue(int(get("epochs", d.epochs)))
+        self.name.setText(get("name", ""))
+        self.exclude.setText(",".join(get("exclude_tags", [])))
+        samplers = get("samplers", d.samplers)
+        for s in SAMPLERS:
+            self.sampler_on[s].setChecked(s in samplers and samplers[s] > 0)
+            self.sampler_weight[s].setValue(float(samplers.get(s, 1.0)) or 1.0)
+
+    # -- settings → config ------------------------------------------------------------------
+    def config(self) -> TrainConfig:
+        """The :class:`TrainConfig` the form (plus ``defaults``) describes. Raises ``ValueError``."""
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        kw = {k: v for k, v in self.defaults.items() if k in known}
+        kw.update(
+            method=self.method.currentText(), init=self.init.currentText(), keep=self.keep.currentText(),
+            epochs=self.epochs.value(), name=self.name.text().strip(),
+            exclude_tags=[t.strip() for t in self.exclude.text().split(",") if t.strip()],
+            samplers={s: self.sampler_weight[s].value() for s in SAMPLERS if self.sampler_on[s].isChecked()},
+        )
+        return TrainConfig(**kw)
+
+    # -- running ----------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    def start(self) -> None:
+        if self.running:
+            return
+        from core.training.loop import train_job
+
+        try:
+            cfg = self.config()
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self._reset_plot()
+        self.verdict.setText("")
+        self.result = None
+        self.state = "running"
+        self._stop = threading.Event()
+        job = train_job(self.library, cfg, resume=self.resume.isChecked())
+        worker = create_worker(_drive, job, self._stop, _start_thread=False)
+        worker.yielded.connect(self._on_progress)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_error)
+        worker.finished.connect(self._on_finished)
+        self._worker = worker
+        self._set_busy(True)
+        self.status.setText(f"Preparing {cfg.model_name()}…")
+        worker.start()
+
+    def cancel(self) -> None:
+        """Stop after the current step (the last finished epoch stays checkpointed)."""
+        if self.running:
+            self._stop.set()
+            self.status.setText("Cancelling after this step…")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        self.cancel()
+        super().closeEvent(event)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.start_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _reset_plot(self) -> None:
+        for c in self._curves.values():
+            self.plot.removeItem(c)
+        self._curves.clear()
+        self._points.clear()
+
+    def curve_points(self, term: str) -> int:
+        """How many points the curve of ``term`` has (``val_total`` for validation)."""
+        return len(self._points.get(term, ([], []))[0])
+
+    def _add_point(self, term: str, x: float, y: float) -> None:
+        if term not in self._curves:
+            colour = TERM_COLOURS.get(term.removeprefix("val_"), "#aecbfa")
+            if term.startswith("val_"):
+                item = self.plot.plot([], [], pen=None, symbol="o", symbolSize=7, symbolBrush=colour, name=term)
+            else:
+                item = self.plot.plot([], [], pen=pg.mkPen(colour, width=1.5), name=term)
+            self._curves[term] = item
+            self._points[term] = ([], [])
+        xs, ys = self._points[term]
+        xs.append(x)
+        ys.append(y)
+        self._curves[term].setData(xs, ys)
+
+    def _on_progress(self, p: Progress) -> None:
+        if self._stop.is_set():
+            return
+        self.status.setText(f"{stage_text(p.stage)}: {p.message}" if p.message else stage_text(p.stage))
+        self.eta.setText(eta_text(p.eta_seconds()) if p.stage == "train" else "")
+        if p.stage != "train" or not isinstance(p.partial, dict):
+            return
+        is_epoch_end = any(k.startswith("val_") for k in p.partial)
+        for term, value in p.partial.items():
+            if is_epoch_end and not term.startswith("val_"):
+                continue  # epoch means duplicate the step curves; only validation points are new
+            if term == "val_total" or not term.startswith("val_"):
+                self._add_point(term, float(p.done), float(value))
+
+    def _on_returned(self, result) -> None:
+        if result is None:  # stopped by cancel
+            self.state = "cancelled"
+            return
+        self.result = result
+        self.state = "trained"
+        lines = [result.summary()]
+        if result.verdict is not None:
+            lines.append(result.verdict.table())
+        self.verdict.setText("\n".join(lines))
+        self.trained.emit(result.name)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.state = "failed"
+        self.status.setText(f"Training failed: {exc}")
+
+    def _on_finished(self) -> None:
+        self._worker = None
+        self._set_busy(False)
+        if self.state == "cancelled":
+            self.status.setText("Cancelled. The last finished epoch is saved; tick Resume to continue.")
+        elif self.state == "trained":
+            self.status.setText("Done.")
+        self.eta.setText("")
+        self.finishedRun.emit(self.state)
