@@ -75,7 +75,6 @@ def main() -> None:
             rows.append((n, label, t_naive, t_idx, same))
             print(f"  n={n:>9,} {label:<12} naive {t_naive * 1e3:9.1f} ms  index {t_idx * 1e3:9.1f} ms", flush=True)
         print(f"  n={n:,}: index build {build * 1e3:.0f} ms (device {index.device})", flush=True)
-        del index, x
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print()
     print(f"{'N x D':>16} | {'case':<12} | {'naive ms':>10} | {'index ms':>10} | {'speed-up':>8} | overlap")
