@@ -143,6 +143,8 @@ class MainWindow(QMainWindow):
         m.pointHovered.connect(lambda row: st.hover(row if row >= 0 else None))
         m.scrubRequested.connect(self.play_row)
         m.selectionChanged.connect(st.set_selection)
+        m.contextMenuRequested.connect(self._context_menu)
+        ev.selection.connect(self._on_selection)
         # panels → pipeline / state
         c = self.controls
         c.modelChanged.connect(self.pipeline.set_model)
@@ -281,6 +283,32 @@ class MainWindow(QMainWindow):
         if row is not None:
             self.pipeline.preview(row)
             self.pipeline.neighbours(row)
+
+    def _on_selection(self, rows: Any) -> None:
+        n = len(rows)
+        if n:
+            self.statusBar().showMessage(f"{n} sound{'s' if n != 1 else ''} selected — File ▸ Export sounds "
+                                         "copies them or writes a playlist/table", 8000)
+
+    def _context_menu(self, row: int, pos: Any) -> None:
+        """Right-click on the map: actions for the sound under the cursor (or the selection)."""
+        menu = QMenu(self)
+        info = self.state.info(row) if row is not None and row >= 0 else None
+        if info is not None:
+            menu.addAction(f"Play {info.name}", lambda: self.play_row(row))
+            menu.addAction("Show similar sounds", lambda: self.select_row(row, play=False, fly=True))
+            menu.addAction("Reveal in file manager",
+                           lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(info.path.parent))))
+            menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(info.path)))
+            menu.addSeparator()
+        from desktop_app.export_actions import rows_for_export
+
+        has_rows = bool(len(rows_for_export(self.state)[0]))
+        for key in ("export_folder", "export_m3u", "export_csv"):
+            self.actions[key].setEnabled(has_rows)
+            menu.addAction(self.actions[key])
+        menu.addAction(self.actions["export_map"])
+        menu.popup(pos)
 
     def _on_neighbours(self, pairs: list[tuple[int, float]]) -> None:
         info = self.state.info(self.state.selected) if self.state.selected is not None else None

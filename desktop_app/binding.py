@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from core.preview import label_centroids
@@ -89,6 +88,3 @@ class MapBinding(QObject):
         self.map.set_cluster_annotations(
             {lab: (x, y, st.label_names.get(lab, f"Cluster {lab + 1}")) for lab, (x, y) in anchors.items()}
         )
-
-    def rows_array(self) -> np.ndarray:
-        return np.arange(len(self.state.ids))

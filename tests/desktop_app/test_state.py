@@ -160,7 +160,7 @@ def test_streaming_many_batches_refits_rarely_and_stays_oriented() -> None:
     assert st.xy.shape == (n, 2) and np.isfinite(st.xy).all()
     assert len(fits) < 25  # not one SVD per batch (50 batches)
     # Each refit agrees in orientation with the layout shown just before it.
-    for prev, cur in zip(snapshots, snapshots[1:]):
+    for prev, cur in zip(snapshots, snapshots[1:], strict=False):
         m = len(prev)
         for axis in range(2):
             assert np.dot(prev[:, axis], cur[:m, axis]) >= 0
