@@ -88,6 +88,8 @@ class Player(QtCore.QObject):
         #: frames of sound-file samples written to the device since the player was created
         self.frames_played = 0
         self.callbacks = 0
+        #: callbacks that PortAudio flagged (output underflow etc.): glitches the user may have heard
+        self.underruns = 0
         self._poll = QtCore.QTimer(self)
         self._poll.setInterval(30)
         self._poll.timeout.connect(self._on_poll)
@@ -339,6 +341,8 @@ class Player(QtCore.QObject):
     def _callback(self, outdata: np.ndarray, frames: int, time_info, status) -> None:  # noqa: ANN001
         """PortAudio thread: copy/scale samples only. ``outdata`` float32 ``[frames, channels]``."""
         self.callbacks += 1
+        if status:
+            self.underruns += 1  # PortAudio flagged an output underflow (or another xrun)
         out = outdata[:, 0]
         v = self._voice
         last = self._cb_last
