@@ -125,10 +125,20 @@ def to_mono(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
-def resample(x: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Band-limited resampling with torchaudio (sinc interpolation). ``(n,)`` → ``(m,)``."""
+def resample(x: np.ndarray, orig_sr: int, target_sr: int, method: str = "torch") -> np.ndarray:
+    """Band-limited resampling ``(n,)`` → ``(m,)``.
+
+    ``method='torch'`` (torchaudio's windowed sinc; the analysis default) or ``'poly'`` (scipy's
+    polyphase filter: no torch thread pool involved, a few ms for a second of audio even on a busy
+    machine, which is what low-latency playback needs).
+    """
     if orig_sr == target_sr or x.size == 0:
         return x.astype(np.float32, copy=False)
+    if method == "poly":
+        from scipy.signal import resample_poly
+
+        g = math.gcd(int(orig_sr), int(target_sr))
+        return resample_poly(x, target_sr // g, orig_sr // g).astype(np.float32, copy=False)
     import torch  # lazy: a cached run never needs torch
     import torchaudio.functional as AF
 
@@ -153,10 +163,12 @@ def load(
     *,
     offset_s: float = 0.0,
     max_seconds: float | None = None,
+    resampler: str = "torch",
 ) -> tuple[np.ndarray, int]:
     """Decode ``path`` to mono float32 at ``sample_rate`` (the file's own rate when ``None``).
 
-    ``offset_s``/``max_seconds`` select a window, so callers can bound memory. Returns
+    ``offset_s``/``max_seconds`` select a window, so callers can bound memory; ``resampler`` is
+    ``'torch'`` or ``'poly'`` (see :func:`resample`). Returns
     ``(samples, rate)`` with ``samples`` of shape ``(n,)``.
     """
     with _open(path) as f:
@@ -172,7 +184,7 @@ def load(
         raise EmptyFile(path, "no samples in the requested range")
     mono = to_mono(data)
     target = sample_rate or sr
-    return resample(mono, sr, target), target
+    return resample(mono, sr, target, resampler), target
 
 
 def iter_blocks(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from math import gcd
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from core import audio
 
@@ -18,11 +16,8 @@ def decode_for_playback(path: str, rate: int, max_seconds: float | None = None) 
     """``(samples, complete)``: mono float32 ``[n]`` samples of ``path`` at ``rate``, at most the
     first ``max_seconds``; ``complete`` is True when that is the whole file.
     Raises :class:`core.audio.DecodeError`."""
-    x, sr = audio.load(path, None, max_seconds=max_seconds)
-    complete = max_seconds is None or x.shape[0] < int(max_seconds * sr)
-    if sr != rate:
-        g = gcd(int(sr), int(rate))
-        x = resample_poly(x, rate // g, sr // g)
+    x, _ = audio.load(path, rate, max_seconds=max_seconds, resampler="poly")
+    complete = max_seconds is None or x.shape[0] < int(max_seconds * rate)
     return np.ascontiguousarray(x, dtype=np.float32), complete
 
 

@@ -84,3 +84,13 @@ def test_long_file_is_read_in_bounded_blocks(tmp_path: Path) -> None:
     assert len(blocks) == 5
     assert max(len(b) for b in blocks) <= 61 * sr
     assert sum(len(b) for b in blocks) == 300 * sr + 4 * sr  # 4 seams of 1 s overlap
+
+
+def test_poly_resampler_matches_torch(tmp_path: Path) -> None:
+    p = tmp_path / "r.wav"
+    sr = 44100
+    sf.write(p, np.sin(2 * np.pi * 1000 * np.arange(sr) / sr).astype(np.float32) * 0.5, sr)
+    a, _ = audio.load(p, 48000)
+    b, _ = audio.load(p, 48000, resampler="poly")
+    assert len(a) == len(b) == 48000
+    np.testing.assert_allclose(a[1000:-1000], b[1000:-1000], atol=0.02)
