@@ -48,6 +48,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_gui(args)
 
 
+def choose_folder(folder: Path | None, settings, headless: bool, demo: Path) -> Path:  # noqa: ANN001
+    """The folder to open: the one given, else the last library (if it still exists and this is
+    not a smoke/screenshot run), else the bundled demo collection."""
+    if folder is not None:
+        return folder
+    last = Path(settings.last_library) if settings.last_library else None
+    if last is not None and last.is_dir() and not headless:
+        return last
+    return demo
+
+
 def run_gui(args: argparse.Namespace) -> int:
     headless_run = args.smoke or args.screenshot is not None
     tmp_home = None
@@ -82,10 +93,7 @@ def _run(args: argparse.Namespace, headless_run: bool) -> int:
                      persist=not headless_run)
     win.errors.install()
 
-    folder: Path | None = args.folder
-    if folder is None:
-        last = Path(settings.last_library) if settings.last_library else None
-        folder = last if (last is not None and last.is_dir() and not headless_run) else demo_dir()
+    folder = choose_folder(args.folder, settings, headless_run, demo_dir())
 
     exit_code = {"value": 0}
     if headless_run:

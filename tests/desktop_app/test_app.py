@@ -284,6 +284,18 @@ def test_entry_point_dispatches_cli_commands(capsys, fresh_synth, tmp_path: Path
     assert f"{len(truth)} added" in capsys.readouterr().out
     args = parse_gui_args(["--smoke", str(root)])
     assert args.smoke and args.folder == root and args.screenshot is None
+    # Which folder opens: given > last library (GUI runs only) > demo.
+    from desktop_app.main import choose_folder
+
+    s = Settings(path=tmp_path / "s.json")
+    demo = tmp_path / "demo"
+    assert choose_folder(None, s, False, demo) == demo  # first start
+    s.add_recent(root)
+    assert choose_folder(None, s, False, demo) == root.resolve()
+    assert choose_folder(None, s, True, demo) == demo  # --smoke never depends on user state
+    assert choose_folder(tmp_path, s, False, demo) == tmp_path
+    s.last_library = str(tmp_path / "gone")
+    assert choose_folder(None, s, False, demo) == demo
     assert {"scan", "embed", "map", "cluster", "neighbors", "export", "info", "train", "evaluate"} <= CLI_COMMANDS
 
 
