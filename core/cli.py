@@ -254,6 +254,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from core import numba_cache
+
+    numba_cache.configure()  # before umap is imported: its compiled kernels persist between runs
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

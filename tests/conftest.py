@@ -5,9 +5,13 @@ from pathlib import Path
 
 import pytest
 
+import tempfile
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Keep per-user state of the test run out of the real user's directories.
-os.environ.setdefault("SOUND_EXPLORER_HOME", "")
+# Keep per-user state of the test run (catalogs, settings, logs, numba cache) out of the real
+# user's directories: a private home for the session unless the caller chose one.
+if not os.environ.get("SOUND_EXPLORER_HOME"):
+    os.environ["SOUND_EXPLORER_HOME"] = tempfile.mkdtemp(prefix="sound-explorer-tests-")
 
 from tests.synth import write_collection  # noqa: E402
 
