@@ -62,7 +62,7 @@ class Library:
 
     def _register_trained(self) -> None:
         try:
-            from core.training.registry import register_trained_models
+            from core.training.registration import register_trained_models
         except ImportError:
             return
         register_trained_models(self)

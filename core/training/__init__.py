@@ -13,7 +13,19 @@ tags), :mod:`~core.training.feature_cache` (memory-mapped log-mel frames),
 :mod:`~core.training.verdict` (held-out comparison with the starting encoder).
 """
 
-from core.training.config import SAMPLERS, TrainConfig, parse_samplers
-from core.training.loop import TrainResult, train_job
+from typing import Any
 
 __all__ = ["SAMPLERS", "TrainConfig", "TrainResult", "parse_samplers", "train_job"]
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy exports: importing ``core.training.config`` (the CLI parser does) must not import torch."""
+    if name in ("SAMPLERS", "TrainConfig", "parse_samplers"):
+        from core.training import config
+
+        return getattr(config, name)
+    if name in ("TrainResult", "train_job"):
+        from core.training import loop
+
+        return getattr(loop, name)
+    raise AttributeError(f"module 'core.training' has no attribute {name!r}")

@@ -150,3 +150,18 @@ def test_file_deleted_between_scan_and_embed(fresh_synth, home: Path) -> None:
         run_job(lib.embed("mfcc"))
         assert victim not in dict(lib.failures())
         assert len(lib.vectors("mfcc")[0]) == len(labels) - 1
+
+
+def test_cached_rerun_never_imports_torch(fresh_synth, home: Path) -> None:
+    """A second embed on an unchanged folder is a directory walk and a few reads: no model, no torch."""
+    root, _ = fresh_synth
+    env = {**os.environ, "SOUND_EXPLORER_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    code = (
+        "import sys\nfrom core.cli import main\n"
+        f"rc = main(['embed', {str(root)!r}, '--model', 'mfcc', '-q'])\n"
+        "print('RC', rc, 'TORCH', 'torch' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert "RC 0 TORCH True" in first.stdout, first.stderr[-2000:]
+    again = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert "RC 0 TORCH False" in again.stdout, again.stderr[-2000:]
