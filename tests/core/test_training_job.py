@@ -99,3 +99,18 @@ def test_bad_settings_are_rejected():
     cfg = TrainConfig(samplers=parse_samplers("noise,mix,tags"))
     assert cfg.model_name() == "triplet-joint" and cfg.uses_tags
     assert TrainConfig.from_dict(cfg.as_dict()) == cfg
+
+
+def test_evaluate_command_prints_a_table(synth_dir, tmp_path, capsys):
+    from core.cli import main
+
+    root, _ = synth_dir
+    code = main(["evaluate", str(root), "--catalog", str(tmp_path / "cat.sqlite"), "-q", "--models", "mfcc",
+                 "--labels", "folder", "--reference", "mfcc"])
+    out = capsys.readouterr().out
+    assert code == 0
+    header, _sep, row = out.strip().splitlines()[1:4]
+    assert header.split()[:4] == ["model", "n", "classes", "qbe_map"] and "nmi_kmeans" in header
+    cells = row.split()
+    assert cells[0] == "mfcc" and int(cells[1]) == 32 and int(cells[2]) == 4
+    assert 0.25 < float(cells[3]) <= 1.0  # four classes: chance is about 0.23
