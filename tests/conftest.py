@@ -30,3 +30,10 @@ def fresh_synth(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     root = tmp_path / "lib"
     labels = write_collection(root, per_class=4, seed=1)
     return root, labels
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private per-user home (catalogs, settings, caches) for one test."""
+    monkeypatch.setenv("SOUND_EXPLORER_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"

@@ -14,12 +14,6 @@ from core.library import Library
 from core.projection import ProjectionParams
 
 
-@pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOUND_EXPLORER_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 def test_library_pipeline_recovers_the_classes(synth_dir, home: Path) -> None:
     root, labels = synth_dir
     with Library.open(root) as lib:

@@ -21,12 +21,6 @@ from tests.synth import write_collection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOUND_EXPLORER_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 def test_bad_files_are_reported_and_nothing_crashes(fresh_synth, home: Path) -> None:
     root, labels = fresh_synth
     (root / "bad").mkdir()
