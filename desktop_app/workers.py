@@ -1,9 +1,16 @@
 """Run core job generators (``core.progress``) on worker threads, with progress, cancel and one error path.
 
 A *job* is a generator that yields :class:`core.progress.Progress` and returns its result. The
-:class:`JobManager` drives it on a ``QThreadPool`` thread; every ``yield`` is a progress point
+:class:`JobManager` drives it on a worker thread; every ``yield`` is a progress point
 and a cancellation point. Results, progress and partial results reach the GUI thread through
 queued Qt signals.
+
+Worker threads are Python threads (``concurrent.futures.ThreadPoolExecutor``), not
+``QThreadPool`` threads: torch code run on reused Qt pool threads crashed the interpreter
+(a use-after-free of the thread state in pybind11's ``gil_scoped_acquire`` →
+"corrupted double-linked list"/SIGSEGV when switching to the 'pretrained' encoder), while the
+same jobs on Python threads are fine. Signals emitted from these threads still reach the GUI
+thread through queued connections.
 
 Rules:
 
@@ -27,12 +34,13 @@ import inspect
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from core.progress import Cancelled, Progress
 from desktop_app import qtcompat  # noqa: F401  (PySide6 6.12.0 emit refcount guard)
@@ -201,16 +209,6 @@ class JobHandle(QObject):
         self._end("failed")
 
 
-class _Task(QRunnable):
-    def __init__(self, handle: JobHandle) -> None:
-        super().__init__()
-        self.handle = handle
-        self.setAutoDelete(True)
-
-    def run(self) -> None:  # worker thread
-        self.handle._run()
-
-
 class JobManager(QObject):
     """Submits jobs to a private thread pool; tracks them by ``(kind, key)``.
 
@@ -225,8 +223,9 @@ class JobManager(QObject):
 
     def __init__(self, max_threads: int = 4, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(max(1, max_threads))
+        self._pool = ThreadPoolExecutor(max_workers=max(1, max_threads), thread_name_prefix="job")
+        self._started: list[JobHandle] = []
+        self._shut = False
         self._handles: list[JobHandle] = []
 
     # ----------------------------------------------------------------------- submit
@@ -290,10 +289,14 @@ class JobManager(QObject):
         handle.waiting_for = {w for w in handle.waiting_for if not w.is_done()}
         if handle.waiting_for:
             return
+        if self._shut:
+            handle.cancel()
+            return
         handle.state = "running"
         handle.started_at = time.monotonic()
         self.jobStarted.emit(handle)
-        self._pool.start(_Task(handle))
+        self._started = [h for h in self._started if not h._done.is_set()] + [handle]
+        self._pool.submit(handle._run)
 
     def _on_ended(self, handle: JobHandle) -> None:
         if handle in self._handles:
@@ -323,6 +326,11 @@ class JobManager(QObject):
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Cancel everything and wait for the worker threads (call before quitting)."""
+        self._shut = True
         for h in list(self._handles):
             h.cancel()
-        return bool(self._pool.waitForDone(timeout_ms))
+        deadline = time.monotonic() + timeout_ms / 1000.0
+        ok = all(h.wait(max(0.0, deadline - time.monotonic())) for h in list(self._started))
+        if ok:
+            self._pool.shutdown(wait=False)
+        return ok

@@ -96,6 +96,7 @@ def test_selecting_a_sound_fills_neighbours_details_and_lines(qtbot, make_window
     sid = int(win.state.ids[row])
     expected = [win.state.row_of(i) for i, _ in win.pipeline.library.neighbors(win.state.model, sid, len(rows))]
     assert rows == expected
+    win.binding.flush()  # the binding pushes state to the map on its next frame
     assert win.map.selected() == row
     info = win.state.info(row)
     assert win.details.title.text() == info.name
@@ -346,3 +347,31 @@ def test_dropping_a_folder_opens_it(qtbot, make_window, synth_dir) -> None:
                              Qt.KeyboardModifier.NoModifier)
     win.dragEnterEvent(enter2)
     assert not enter2.isAccepted()
+
+
+def test_switching_encoder_runs_in_the_background_and_reuses_the_cache(qtbot, make_window, synth_dir) -> None:
+    """mfcc → pretrained (torch on a worker thread that already ran torch code) → mfcc (cached)."""
+    import time
+
+    from core.encoders.pretrained import PretrainedUnavailable, checkpoint_path
+
+    try:
+        checkpoint_path()
+    except PretrainedUnavailable as exc:
+        pytest.skip(str(exc))
+    root, truth = synth_dir
+    win = make_window()
+    open_and_wait(qtbot, win, root)
+    combo = win.controls.model
+    combo.setCurrentIndex(combo.findData("pretrained"))
+    assert win.state.model == "pretrained"
+    qtbot.waitUntil(lambda: win.pipeline.ready and win.state.model == "pretrained", timeout=READY_MS)
+    assert len(win.state.ids) == len(truth) and win.state.vectors.shape[1] != 0
+    pretrained_xy = win.state.xy.copy()
+    t = time.monotonic()
+    combo.setCurrentIndex(combo.findData("mfcc"))
+    qtbot.waitUntil(lambda: win.pipeline.ready and win.state.model == "mfcc", timeout=60_000)
+    cached_seconds = time.monotonic() - t
+    assert not np.allclose(win.state.xy, pretrained_xy)
+    assert win.shown_errors == []
+    assert cached_seconds < 20.0  # catalog hits: no embedding, no UMAP
