@@ -99,12 +99,11 @@ class SoundInfo:
 
     @property
     def name(self) -> str:
-        return Path(self.relpath).name
+        return self.relpath.replace("\\", "/").rpartition("/")[2]
 
     @property
     def folder(self) -> str:
-        parent = Path(self.relpath).parent.as_posix()
-        return "" if parent == "." else parent
+        return self.relpath.replace("\\", "/").rpartition("/")[0]
 
     @classmethod
     def from_row(cls, row: Any, root: Path) -> SoundInfo:
@@ -163,6 +162,8 @@ class SessionState:
         self.failures: list[tuple[str, str]] = []
         self._row_of: dict[int, int] = {}
         self._pca: PcaLayout | None = None  # the streaming preview's basis
+        self._names: list[str] | None = None  # caches of names()/paths(), per row
+        self._paths: list[Path | None] | None = None
 
     # ----------------------------------------------------------------- library & metadata
     def set_library(self, library: Any, root: Path | None = None) -> None:
@@ -183,6 +184,7 @@ class SessionState:
         """Refresh metadata from ``lib.sounds()`` (does not change the row set)."""
         root = self.root or Path(".")
         self.sounds = {int(r.id): SoundInfo.from_row(r, root) for r in rows}
+        self._names = self._paths = None
         if self.colour_by in ("folder", "tag"):
             self._apply_grouping()
         if self.query:
@@ -201,10 +203,17 @@ class SessionState:
         return self.sounds.get(int(self.ids[row]))
 
     def names(self) -> list[str]:
-        return [self._name_of(int(i)) for i in self.ids]
+        """Display name per row (cached; extended as batches stream in)."""
+        if self._names is None or len(self._names) != len(self.ids):
+            self._names = [self._name_of(i) for i in self.ids.tolist()]
+        return self._names
 
     def paths(self) -> list[Path | None]:
-        return [self.sounds[int(i)].path if int(i) in self.sounds else None for i in self.ids]
+        """Absolute path per row (``None`` when the metadata is not known yet); cached."""
+        if self._paths is None or len(self._paths) != len(self.ids):
+            get = self.sounds.get
+            self._paths = [s.path if (s := get(i)) is not None else None for i in self.ids.tolist()]
+        return self._paths
 
     def _name_of(self, sid: int) -> str:
         s = self.sounds.get(sid)
@@ -245,6 +254,7 @@ class SessionState:
 
     # ------------------------------------------------------------------- rows & vectors
     def _reset_rows(self, ids: np.ndarray, vectors: np.ndarray | None) -> None:
+        self._names = self._paths = None
         self.ids = np.asarray(ids, dtype=np.int64)
         self.vectors = vectors
         self._row_of = {int(s): r for r, s in enumerate(self.ids.tolist())}
@@ -279,6 +289,11 @@ class SessionState:
         selected, selection, neighbours = self.selected, self.selection, self.neighbours
         new_ids = np.concatenate([self.ids, ids[keep]])
         new_vecs = vectors[keep] if self.vectors is None else np.concatenate([self.vectors, vectors[keep]])
+        if self._names is not None and len(self._names) == len(self.ids):
+            self._names.extend(self._name_of(i) for i in ids[keep].tolist())
+        else:
+            self._names = None
+        self._paths = None
         self.ids, self.vectors = new_ids, new_vecs
         for r, sid in enumerate(ids[keep].tolist(), start=len(old_xy)):
             self._row_of[int(sid)] = r
