@@ -150,7 +150,7 @@ class Pipeline(QObject):
             description=f"Listening to {Path(lib.root).name}",
             on_progress=lambda p: self._embed_progress(gen, p),
             on_result=lambda r: self._embed_done(gen, r),
-            on_cancel=lambda: self._stopped(gen, "Stopped — choose File ▸ Rescan to continue"),
+            on_cancel=lambda: self._stopped(gen, "Stopped — choose File ▸ Rescan to continue", "embed"),
             on_error=lambda _e: self._stopped(gen, "Listening failed"),
         )
 
@@ -185,8 +185,9 @@ class Pipeline(QObject):
         self.recluster()
         self.remap()
 
-    def _stopped(self, gen: int, text: str) -> None:
-        if self._current(gen):
+    def _stopped(self, gen: int, text: str, kind: str | None = None) -> None:
+        """A job was cancelled: say so, unless a newer job of the same kind replaced it."""
+        if self._current(gen) and not (kind and self.jobs.active(kind, self.key)):
             self.state.set_status(text)
 
     def recluster(self) -> None:
@@ -208,6 +209,7 @@ class Pipeline(QObject):
             description=f"Finding clusters ({mode})",
             on_result=lambda lab: self._cluster_done(gen, mode, ids, lab),
             on_error=lambda _e: self._current(gen) and self._mark_done("cluster"),
+            on_cancel=lambda: self._stopped(gen, "Clustering stopped", "cluster"),
         )
 
     def _cluster_done(self, gen: int, mode: str, ids: np.ndarray, labelling: Any) -> None:
@@ -233,6 +235,7 @@ class Pipeline(QObject):
             on_progress=lambda p: self._map_progress(gen, n, p),
             on_result=lambda res: self._map_done(gen, res),
             on_error=lambda _e: self._current(gen) and self._mark_done("map"),
+            on_cancel=lambda: self._stopped(gen, "Map stopped — showing a quick preview (F5 recomputes)", "map"),
         )
 
     def _map_progress(self, gen: int, n: int, p: Progress) -> None:
