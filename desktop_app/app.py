@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QLabel, QM
 
 from core import paths
 from core.resources import demo_dir, resource_path
-from desktop_app import qtcompat  # noqa: F401  (PySide6 6.12.0 emit refcount guard)
 from desktop_app.binding import MapBinding
 from desktop_app.errors import ErrorReporter, ShowError
 from desktop_app.menus import build_menus_and_toolbar

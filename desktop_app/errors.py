@@ -25,7 +25,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from core import paths
-from desktop_app import qtcompat  # noqa: F401
 
 LOGGER_NAME = "sound_explorer"
 ShowError = Callable[[str, str, str], None]

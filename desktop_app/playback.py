@@ -30,7 +30,6 @@ import numpy as np
 from PySide6 import QtCore
 
 from core import audio
-from desktop_app import _none_guard, qtcompat  # noqa: F401  (PySide6 6.12.0 refcount guards)
 from desktop_app.playback_cache import AudioCache, decode_for_playback
 
 __all__ = ["Player", "AudioCache", "decode_for_playback"]

@@ -43,7 +43,6 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
 from core.progress import Cancelled, Progress
-from desktop_app import qtcompat  # noqa: F401  (PySide6 6.12.0 emit refcount guard)
 
 #: Minimum seconds between two forwarded snapshots/plain progress reports of one job.
 MIN_INTERVAL = 1.0 / 30.0

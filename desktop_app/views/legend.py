@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
 
 __all__ = ["LegendEntry", "LegendWidget", "swatch_icon"]
 

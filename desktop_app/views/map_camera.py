@@ -7,7 +7,6 @@ import os
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
 
 __all__ = ["ViewAnimator", "export_plot"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtGui
 
-from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
 from desktop_app.views.legend import LegendEntry
 from desktop_app.views.map_overlays import NOISE_COLOR, cluster_color
 from desktop_app.views.scatter import PointStyle

@@ -13,7 +13,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
 from desktop_app.views.scatter import PointCloudItem, PointStyle
 
 __all__ = ["MapLayers"]

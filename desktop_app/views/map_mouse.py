@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
 
 if TYPE_CHECKING:
     from desktop_app.views.map_view import MapView

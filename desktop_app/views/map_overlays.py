@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
 
 __all__ = [
     "TAB20",

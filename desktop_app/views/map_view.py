@@ -28,7 +28,6 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from core.spatial import PointIndex
-from desktop_app import _none_guard, qtcompat  # noqa: F401  (PySide6 6.12.0 refcount guards)
 from desktop_app.views.legend import LegendWidget
 from desktop_app.views.map_camera import ViewAnimator, export_plot
 from desktop_app.views.map_labels import LabelColoring

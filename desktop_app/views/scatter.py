@@ -24,7 +24,6 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import compat
 from PySide6 import QtCore, QtGui
 
-from desktop_app import _none_guard  # noqa: F401  (PySide6 6.12.0 None refcount guard)
 
 from core.spatial import DrawOrder
 

@@ -140,13 +140,13 @@ def test_after_key_waits_for_other_kinds(qtbot, manager: JobManager) -> None:
     assert store.log.index("map:closed") < store.log.index("embed:start")
 
 
-def test_many_signal_emits_do_not_exhaust_true(qtbot) -> None:
-    """PySide6 6.12.0 drops a reference to True per emit; the qtcompat guard must hold."""
+def test_binding_keeps_references_to_true_and_none(qtbot) -> None:
+    """PySide6 6.12.0 dropped a reference to True on every emit and to None on every void call,
+    which aborts Python 3.11 after a few thousand calls; pyproject excludes that release. This
+    fails on any binding with the bug."""
     import sys
 
-    from PySide6.QtCore import QObject, Signal
-
-    from desktop_app import qtcompat
+    from PySide6.QtCore import QObject, QPoint, Signal
 
     class Emitter(QObject):
         sig = Signal(object)
@@ -154,8 +154,11 @@ def test_many_signal_emits_do_not_exhaust_true(qtbot) -> None:
     e = Emitter()
     got: list[int] = []
     e.sig.connect(got.append)
+    p = QPoint(0, 0)
+    true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
     for i in range(20_000):
         e.sig.emit(i)
+        p.setX(i)  # a C++ void method
     assert len(got) == 20_000
-    assert qtcompat.EMIT_REFCOUNT_BUG is not None
-    assert sys.getrefcount(True) > 1_000
+    assert sys.getrefcount(True) >= true_before - 100
+    assert sys.getrefcount(None) >= none_before - 100
