@@ -200,6 +200,28 @@ class MainWindow(QMainWindow):
         self.refresh_recent_menu()
         self.save_settings()
 
+    def open_training(self, defaults: dict | None = None) -> None:
+        """The training dialog for the open library; a trained model becomes selectable and is shown.
+        ``defaults`` pre-fills the dialog (any TrainConfig field)."""
+        lib = self.pipeline.library
+        if lib is None:
+            self.statusBar().showMessage("Open a library first", 4000)
+            return
+        from desktop_app.views.training_dialog import TrainingDialog
+
+        dialog = TrainingDialog(lib, self, defaults=defaults)
+        dialog.trained.connect(self._on_trained)
+        dialog.show()
+        self._training_dialog = dialog
+
+    def _on_trained(self, name: str) -> None:
+        lib = self.pipeline.library
+        if lib is None:
+            return
+        self.controls.set_models(lib.models(), self.state.model)
+        self.pipeline.set_model(name)
+        self.controls.set_models(lib.models(), name)
+
     def refresh_recent_menu(self) -> None:
         menu: QMenu | None = getattr(self, "recent_menu", None)
         if menu is None:

@@ -77,6 +77,9 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
                     tip="Fly to each cluster and play its typical sounds (T)"))
 
     # ------------------------------------------------------------------------ Playback
+    m = mb.addMenu("&Model")
+    m.addAction(act("train", "&Train on this library…", win.open_training, "Ctrl+T"))
+
     m = mb.addMenu("&Playback")
     m.addAction(act("play", "&Play / stop", win.toggle_play, "Space", "play",
                     tip="Play or stop the selected sound (Space)"))

@@ -375,3 +375,23 @@ def test_switching_encoder_runs_in_the_background_and_reuses_the_cache(qtbot, ma
     assert not np.allclose(win.state.xy, pretrained_xy)
     assert win.shown_errors == []
     assert cached_seconds < 20.0  # catalog hits: no embedding, no UMAP
+
+
+def test_training_from_the_menu_switches_the_map_to_the_new_model(qtbot, make_window, fresh_synth, tmp_path: Path) -> None:
+    root, _ = fresh_synth
+    win = make_window(tmp_path / "home")
+    open_and_wait(qtbot, win, root)
+    tiny = {"width": 8, "dim": 16, "batch_size": 8, "steps_per_epoch": 2, "reference": "mfcc", "min_consistency": None,
+            "val_fraction": 0.3, "test_fraction": 0.4, "val_batches": 1, "samplers": {"noise": 1.0},
+            "epochs": 1, "name": "menu-model"}
+    win.actions["train"].trigger()  # the menu action opens the dialog for the open library
+    assert win._training_dialog.library is win.pipeline.library
+    win._training_dialog.close()
+    win.open_training(tiny)
+    dlg = win._training_dialog
+    with qtbot.waitSignal(dlg.trained, timeout=240_000):
+        dlg.start()
+    qtbot.waitUntil(lambda: win.state.model == "menu-model", timeout=10_000)
+    qtbot.waitUntil(lambda: win.pipeline.ready, timeout=READY_MS)
+    assert "menu-model" in win.pipeline.library.models()
+    assert len(win.state.ids) > 0
