@@ -36,7 +36,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["triplet", "coala", "ec"], default=d.method)
     p.add_argument("--init", choices=["random", "pretrained"], default=d.init,
                    help="start from random weights (compact CNN / COALA encoder) or fine-tune the aiSFX CNN")
-    p.add_argument("--samplers", default="noise,shift,mix,proximity",
+    p.add_argument("--samplers", default="noise,shift,mix,proximity,tags:2",
                    help=f"triplet samplers, comma-separated, optional :weight ({', '.join(SAMPLERS)}; 'all')")
     p.add_argument("--name", default="", help="model name (default: derived from method and samplers)")
     p.add_argument("--epochs", type=int, default=d.epochs)
@@ -133,13 +133,15 @@ def history_table(history: list[dict]) -> str:
     if not history:
         return "no epoch trained"
     terms = list(history[0]["train"])
-    head = f"{'epoch':>5}  " + "  ".join(f"{t:>9}" for t in terms) + f"  {'val':>9}  {'s':>6}"
+    head = (f"{'epoch':>5}  " + "  ".join(f"{t:>9}" for t in terms)
+            + f"  {'val loss':>9}  {'val mAP':>8}  {'s':>6}")
     lines = [head]
     for h in history:
         val = h.get("val") or {}
         vt = f"{val['total']:>9.4f}" if "total" in val else f"{'-':>9}"
+        vm = f"{val['map']:>8.3f}" if "map" in val else f"{'-':>8}"
         lines.append(f"{h['epoch']:>5}  " + "  ".join(f"{h['train'].get(t, float('nan')):>9.4f}" for t in terms)
-                     + f"  {vt}  {h.get('seconds', 0):>6.1f}")
+                     + f"  {vt}  {vm}  {h.get('seconds', 0):>6.1f}")
     return "\n".join(lines)
 
 

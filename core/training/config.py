@@ -36,8 +36,9 @@ class TrainConfig:
     dim: int = 128  # output dimension d of the final linear layer
     width: int = 16  # compact CNN: channels of the first block (then 2×, 4×, 8×)
     freeze_blocks: int = 3  # pretrained init: aiSFX conv blocks kept frozen (0–4)
+    # the library's tags join the self-supervised samplers by default (skipped when there are none)
     samplers: dict[str, float] = field(
-        default_factory=lambda: {"noise": 1.0, "shift": 1.0, "mix": 1.0, "proximity": 1.0}
+        default_factory=lambda: {"noise": 1.0, "shift": 1.0, "mix": 1.0, "proximity": 1.0, "tags": 2.0}
     )
     # sampler parameters
     noise_sigma: float = 0.2
@@ -64,14 +65,15 @@ class TrainConfig:
     dropout: float = 0.25
     embed_from: Literal["head", "latent"] = "head"  # coala/ec: which layer is the sound vector
     # optimisation
-    epochs: int = 8
-    batch_size: int = 48  # triplets (3 patches each) or COALA pairs per step
-    steps_per_epoch: int = 0  # 0 → about one anchor per training sound, within [8, 120]
+    epochs: int = 10
+    batch_size: int = 32  # triplets (3 patches each) or COALA pairs per step
+    steps_per_epoch: int = 0  # 0 → about two anchors per training sound, within [30, 50]
     lr: float = 1e-3
     weight_decay: float = 1e-5
-    patience: int = 3  # early stopping on the validation loss
-    val_fraction: float = 0.2
-    val_batches: int = 4
+    patience: int = 4  # early stopping on the validation loss
+    val_fraction: float = 0.1  # held out for early stopping
+    test_fraction: float = 0.15  # held out for the verdict
+    val_batches: int = 6
     seed: int = 0
     max_minutes: float | None = None  # stop (keeping the best epoch) after this much training time
     reference: str = "auto"  # encoder for distillation/ranking/verdict: auto → pretrained, else mfcc

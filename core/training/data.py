@@ -2,8 +2,8 @@
 
 :func:`prepare` is a job: it embeds the library with the reference encoder (cached in the
 catalog; it anchors distillation, the ranked sampler, the tag-consistency filter and the verdict),
-builds the vocabulary, splits the sounds into training and held-out sets (seeded; a resumed run
-reuses the saved split), and fills the log-mel feature cache of the model's front end.
+builds the vocabulary, splits the sounds into training, validation (early stopping) and test (the
+verdict) sets (seeded; a resumed run reuses the saved split), and fills the log-mel feature cache of the model's front end.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ class TrainingData:
     ref_vectors: np.ndarray  # float32 [N, Dr], L2-normalised
     vocab: Vocabulary
     train: np.ndarray  # int64 store indices
-    val: np.ndarray  # int64 store indices (held out: early stopping and the verdict)
+    val: np.ndarray  # int64 store indices (held out: early stopping)
+    test: np.ndarray  # int64 store indices (held out: the verdict)
     skipped: int = 0  # sounds without a reference vector or features (decode failures)
 
 
@@ -50,19 +51,28 @@ def resolve_reference(library, reference: str) -> str:
     return "mfcc"
 
 
-def split_indices(n: int, val_fraction: float, seed: int, eligible: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded random split of ``range(n)`` (or of ``eligible``) into (train, val) index arrays."""
+def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int, eligible: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded random split of ``range(n)`` (or of ``eligible``) into (train, val, test) index arrays.
+
+    Fewer than 10 sounds: everything trains, nothing is held out.
+    """
     pool = np.arange(n) if eligible is None else np.asarray(eligible, dtype=np.int64)
     rng = np.random.default_rng(seed + 7919)
     perm = rng.permutation(pool)
-    n_val = int(round(len(pool) * val_fraction)) if len(pool) >= 10 else 0
-    n_val = min(n_val, max(len(pool) - 2, 0))
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    if len(pool) < 10:
+        return np.sort(perm), perm[:0], perm[:0]
+    n_val = int(round(len(pool) * val_fraction))
+    n_test = int(round(len(pool) * test_fraction))
+    if n_val + n_test > len(pool) - 2:
+        n_val = n_test = max(0, (len(pool) - 2) // 2)
+    return np.sort(perm[n_val + n_test:]), np.sort(perm[:n_val]), np.sort(perm[n_val:n_val + n_test])
 
 
-def prepare(library, config: TrainConfig, saved_val_ids: list[int] | None = None,
+def prepare(library, config: TrainConfig, saved_split: dict[str, list[int]] | None = None,
             saved_tags: list[str] | None = None) -> Job[TrainingData]:
+    """Job → :class:`TrainingData`. ``saved_split`` (``{'val': ids, 'test': ids}``) and ``saved_tags``
+    come from a checkpoint being resumed, so the run continues on the same split and vocabulary."""
     reference = resolve_reference(library, config.reference)
     yield Progress(stage="prepare", message=f"reference vectors ({reference})")
     yield from library.embed(reference)
@@ -95,17 +105,19 @@ def prepare(library, config: TrainConfig, saved_val_ids: list[int] | None = None
     if eligible is not None and len(eligible) < 4:
         raise ValueError(f"{config.method} needs tagged sounds: only {len(eligible)} sound(s) kept a tag "
                          f"({vocab.size} tags in the vocabulary)")
-    if saved_val_ids is not None:
+    if saved_split is not None:
         pos = {int(i): k for k, i in enumerate(ids)}
-        val = np.array(sorted(pos[i] for i in saved_val_ids if i in pos), dtype=np.int64)
+        val, test = (np.array(sorted(pos[i] for i in saved_split[k] if i in pos), dtype=np.int64)
+                     for k in ("val", "test"))
         pool = np.arange(len(ids)) if eligible is None else eligible
-        train = np.setdiff1d(pool, val)
+        train = np.setdiff1d(pool, np.concatenate([val, test]))
     else:
-        train, val = split_indices(len(ids), config.val_fraction, config.seed, eligible)
+        train, val, test = split_indices(len(ids), config.val_fraction, config.test_fraction, config.seed, eligible)
     yield Progress(stage="prepare", done=1, total=1,
-                   message=f"{len(train)} training / {len(val)} held-out sounds, {vocab.size} tags")
+                   message=f"{len(train)} training / {len(val)} validation / {len(test)} test sounds, "
+                           f"{vocab.size} tags")
     return TrainingData(ids, [r.relpath for r in rows], store, reference, ref.astype(np.float32), vocab,
-                        train, val, skipped=int((~keep).sum()) + len(failed))
+                        train, val, test, skipped=int((~keep).sum()) + len(failed))
 
 
 def restrict_vocabulary(vocab: Vocabulary, tags: list[str]) -> Vocabulary:

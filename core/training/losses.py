@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from pytorch_metric_learning import distances, losses, miners
+from pytorch_metric_learning import distances, losses, miners, reducers
 
 
 class TripletObjective:
@@ -25,16 +25,23 @@ class TripletObjective:
         dist = distances.LpDistance(power=2, normalize_embeddings=True)
         self.miner = miners.TripletMarginMiner(margin=margin, type_of_triplets="semihard", distance=dist)
         self.loss = losses.TripletMarginLoss(margin=margin, distance=dist)
+        # validation: the plain mean hinge over the sampler's own triplets — steadier than the
+        # mined, non-zero-averaged training loss, so it can drive early stopping
+        self.plain = losses.TripletMarginLoss(margin=margin, distance=dist, reducer=reducers.MeanReducer())
 
-    def __call__(self, emb: torch.Tensor, related: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
+    def __call__(self, emb: torch.Tensor, related: torch.Tensor | None = None, mine: bool = True
+                 ) -> tuple[torch.Tensor, int]:
         """``emb`` float ``[3B, D]`` = anchors, positives, negatives (in that order).
 
-        ``related`` bool ``[3B, 3B]``: pairs that must not serve as (anchor, negative). Returns the
-        loss and the number of triplets it averaged over.
+        ``related`` bool ``[3B, 3B]``: pairs that must not serve as (anchor, negative). With
+        ``mine=False`` only the explicit triplets count, averaged plainly. Returns the loss and the
+        number of triplets it averaged over.
         """
         b = emb.shape[0] // 3
         dev = emb.device
         ar = torch.arange(b, device=dev)
+        if not mine:
+            return self.plain(emb.float(), indices_tuple=(ar, ar + b, ar + 2 * b)), b
         labels = torch.cat([ar, ar, ar + b])
         a, p, n = self.miner(emb.float(), labels)
         if related is not None and len(a):

@@ -59,13 +59,14 @@ class Objective:
         patches = np.stack([store.crop(int(i), rng) for i in sounds]).astype(np.float32)
         return sounds, patches
 
-    def terms(self, batch) -> dict[str, torch.Tensor]:
+    def terms(self, batch, validation: bool = False) -> dict[str, torch.Tensor]:
+        """Weighted loss terms of one batch; ``validation`` scores triplets without mining."""
         if self.config.method == "triplet":
-            return self.triplet_terms(batch)
+            return self.triplet_terms(batch, mine=not validation)
         return self.coala_terms(*batch)
 
     # -- triplet ---------------------------------------------------------------------------
-    def triplet_terms(self, batch: Triplets) -> dict[str, torch.Tensor]:
+    def triplet_terms(self, batch: Triplets, mine: bool = True) -> dict[str, torch.Tensor]:
         c, emb_net = self.config, self.model.embedder
         b = len(batch)
         x = torch.from_numpy(np.concatenate([batch.anchor, batch.positive, batch.negative])).to(self.device)
@@ -75,7 +76,7 @@ class Objective:
             e = emb_net.project(z)
             rec = self.model.decoder(z[:b]) if (c.recon and self.model.decoder is not None) else None
         tags = self.tags[sounds] if (self.tags is not None and c.samplers.get("tags", 0) > 0) else None
-        trip, _n = self.triplet(e.float(), relation_matrix(sounds, tags))
+        trip, _n = self.triplet(e.float(), relation_matrix(sounds, tags), mine=mine)
         out = {"triplet": trip}
         if c.distill:
             out["distill"] = c.distill_weight * similarity_distillation(e, self.ref[sounds])

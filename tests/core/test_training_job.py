@@ -25,7 +25,8 @@ def _home(tmp_path, monkeypatch):
 def test_train_registers_model_and_judges_it(fresh_synth, tmp_path):
     root, _ = fresh_synth
     cat = tmp_path / "cat.sqlite"
-    cfg = TrainConfig(name="mine", samplers={"noise": 1.0, "shift": 1.0, "tags": 1.0}, epochs=2, val_fraction=0.5, **TINY)
+    cfg = TrainConfig(name="mine", samplers={"noise": 1.0, "shift": 1.0, "tags": 1.0}, epochs=2, val_fraction=0.3,
+                      test_fraction=0.4, **TINY)
     points: list[Progress] = []
     with Library.open(root, cat) as lib:
         result = run_job(train_job(lib, cfg), lambda p: points.append(

@@ -9,7 +9,7 @@ from core.training import checkpoint as ckpt
 from desktop_app.views.training_dialog import TrainingDialog
 
 TINY = {"width": 8, "dim": 16, "batch_size": 8, "steps_per_epoch": 3, "reference": "mfcc",
-        "min_consistency": None, "val_fraction": 0.5, "val_batches": 1, "samplers": {"noise": 1.0, "tags": 1.0}}
+        "min_consistency": None, "val_fraction": 0.3, "test_fraction": 0.4, "val_batches": 1, "samplers": {"noise": 1.0, "tags": 1.0}}
 
 
 @pytest.fixture(autouse=True)
