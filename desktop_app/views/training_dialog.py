@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
     QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
-from superqt.utils import create_worker
 
 from core.progress import Progress
 from core.training.config import SAMPLERS, TrainConfig
@@ -72,6 +71,7 @@ class TrainingDialog(QDialog):
         self.library = library
         self.defaults = dict(defaults or {})
         self._worker = None
+        self._jobs = None
         self._stop = threading.Event()
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._points: dict[str, tuple[list[float], list[float]]] = {}
@@ -205,15 +205,21 @@ class TrainingDialog(QDialog):
         self.state = "running"
         self._stop = threading.Event()
         job = train_job(self.library, cfg, resume=self.resume.isChecked())
-        worker = create_worker(_drive, job, self._stop, _start_thread=False)
-        worker.yielded.connect(self._on_progress)
-        worker.returned.connect(self._on_returned)
-        worker.errored.connect(self._on_error)
-        worker.finished.connect(self._on_finished)
-        self._worker = worker
+        if self._jobs is None:
+            from desktop_app.workers import JobManager
+
+            # Python threads, not Qt's pool: torch on reused QThreadPool threads crashed (see workers.py).
+            self._jobs = JobManager(max_threads=1, parent=self)
+        stop = self._stop
+        handle = self._jobs.submit(
+            "train", lambda: _drive(job, stop), description=f"training {cfg.model_name()}",
+            on_progress=self._on_progress, on_result=self._on_returned,
+            on_cancel=lambda: self._on_returned(None), on_error=lambda err: self._on_error(err.exc),
+        )
+        handle.ended.connect(lambda _h: self._on_finished())
+        self._worker = handle
         self._set_busy(True)
         self.status.setText(f"Preparing {cfg.model_name()}…")
-        worker.start()
 
     def cancel(self) -> None:
         """Stop after the current step (the last finished epoch stays checkpointed)."""
