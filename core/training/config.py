@@ -70,7 +70,7 @@ class TrainConfig:
     steps_per_epoch: int = 0  # 0 → about two anchors per training sound, within [30, 50]
     lr: float = 1e-3
     weight_decay: float = 1e-5
-    patience: int = 4  # early stopping on the validation loss
+    patience: int = 4  # early stopping: epochs clearly worse than the best on validation
     val_fraction: float = 0.1  # held out for early stopping
     test_fraction: float = 0.15  # held out for the verdict
     val_batches: int = 6

@@ -7,7 +7,9 @@
   = ``{term: value}`` of the step's weighted loss terms plus ``'total'``; at the end of each epoch
   one more point whose ``partial`` holds the epoch's mean terms plus ``'val_total'`` /
   ``'val_<term>'`` (validation loss) and ``'val_map'`` (validation QbE mAP with the library's tags —
-  the early-stopping criterion when enough validation sounds have tags; else the validation loss);
+  the early-stopping criterion when enough validation sounds have tags; else the validation loss).
+  The kept model is the last epoch not clearly worse than the best one (see :func:`_criterion`);
+  training stops after ``patience`` epochs that were clearly worse;
 - ``stage='embed <name>'`` and ``'verdict'``: the new model embeds the library, then is judged.
 
 Closing the generator cancels (at the next step). A checkpoint is written atomically after every
@@ -137,6 +139,18 @@ def _val_map(model: TrainableModel, data: TrainingData, device: torch.device, ch
     return float(qbe_map_multi(np.stack(vecs), sets))
 
 
+def _criterion(val_map: float | None, val: dict[str, float] | None, train_mean: dict[str, float],
+               data: TrainingData) -> tuple[float, float]:
+    """``(criterion, tolerance)``, lower is better. With tags: −(validation QbE mAP), tolerance one
+    standard error of a mean of per-query APs (≈ 0.3/√queries): on a small validation set a
+    difference below that is noise, and the later (more trained) epoch is kept. Otherwise the
+    validation (else training) loss, with no tolerance."""
+    if val_map is not None:
+        n = sum(1 for i in data.val if data.vocab.sound_tags[int(i)])
+        return -val_map, 0.3 / math.sqrt(max(n, 1))
+    return (val or train_mean)["total"], 0.0
+
+
 def learning_rate(config: TrainConfig, step: int, total: int) -> float:
     """Linear warm-up over the first 5 % of steps, then cosine decay to 5 % (stateless: resumable)."""
     warm = max(1, total // 20)
@@ -220,10 +234,10 @@ def train_job(library, config: TrainConfig, *, resume: bool = False, device: str
             val = {**(val or {}), "map": val_map}
         # early stopping: validation QbE mAP with the library's tags when there are enough tagged
         # validation sounds (higher is better), else the validation loss, else the training loss
-        crit = -val_map if val_map is not None else (val or train_mean)["total"]
-        improved = crit < best_val - 1e-4
-        if improved or best_state is None:
-            best_val, bad, best_state = min(crit, best_val), 0, ckpt.cpu_state(model)
+        crit, tol = _criterion(val_map, val, train_mean, data)
+        best_val = min(best_val, crit)
+        if crit <= best_val + tol or best_state is None:  # not clearly worse than the best: keep the
+            bad, best_state = 0, ckpt.cpu_state(model)  # later, more trained state
         else:
             bad += 1
         history.append({"epoch": epoch + 1, "train": train_mean, "val": val, "seconds": time.monotonic() - t0})
