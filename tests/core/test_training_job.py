@@ -115,3 +115,15 @@ def test_evaluate_command_prints_a_table(synth_dir, tmp_path, capsys):
     cells = row.split()
     assert cells[0] == "mfcc" and int(cells[1]) == 32 and int(cells[2]) == 4
     assert 0.25 < float(cells[3]) <= 1.0  # four classes: chance is about 0.23
+
+
+def test_schedule_and_epoch_length():
+    from core.training.loop import learning_rate, steps_per_epoch
+
+    cfg = TrainConfig(lr=1e-3)
+    lrs = [learning_rate(cfg, s, 200) for s in range(200)]
+    assert lrs[0] < lrs[9] == pytest.approx(1e-3)  # warm-up over the first 5 %
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))  # then cosine decay
+    assert lrs[-1] == pytest.approx(0.05e-3, rel=0.05)
+    assert steps_per_epoch(cfg, 100) == 30 and steps_per_epoch(cfg, 700) == 44 and steps_per_epoch(cfg, 10**5) == 50
+    assert steps_per_epoch(TrainConfig(steps_per_epoch=7), 10**5) == 7
