@@ -51,6 +51,7 @@ def test_hover_emits_the_row_under_the_mouse(view: MapView, qtbot) -> None:  # n
         # Qt sends no move event when the cursor is already there (another test may have left it
         # on this spot), so come from the empty corner each time.
         qtbot.mouseMove(vp, corner)
+        qtbot.wait(30)  # let pending layout/range updates land before mapping the target
         qtbot.mouseMove(vp, vp_pos(view, row, 1, -1))
         qtbot.waitUntil(lambda r=row: seen and seen[-1] == r, timeout=2000)
         assert view.hovered() == row
