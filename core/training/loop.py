@@ -251,7 +251,12 @@ def train_job(library, config: TrainConfig, *, resume: bool = False, device: str
             "tags": list(data.vocab.tags),
         })
         prog.partial = {**train_mean, **{f"val_{k}": v for k, v in (val or {}).items()}}
-        prog.message = f"epoch {epoch + 1}/{config.epochs} done" + (f", validation loss {val['total']:.4f}" if val else "")
+        prog.message = f"epoch {epoch + 1}/{config.epochs} done"
+        if val and "total" in val:
+            prog.message += f", validation loss {val['total']:.4f}"
+        if val_map is not None:
+            prog.message += f", validation mAP {val_map:.3f}"
+
         yield prog
         if stop:
             stopped_early = True
