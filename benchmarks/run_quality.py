@@ -1,19 +1,22 @@
-"""Quality grid of the training methods on the two public dev sets (see ``benchmarks/dev_sets.py``).
+"""Quality grid of the training methods on the two public dev sets, run through the CLI.
 
     .venv/bin/python benchmarks/dev_sets.py                      # once: render the fluid set
-    .venv/bin/python benchmarks/run_quality.py [--sets sonic-pi,fluid] [--settings 1,2] [--epochs 8]
-                                               [--only triplet-joint,coala] [--fresh]
+    .venv/bin/python benchmarks/run_quality.py [--sets sonic-pi,fluid] [--settings 1,2]
+                                               [--only triplet-joint,coala] [--fresh] [--dry-run]
 
-QbE mAP (cosine; relevant = same label; for ``fluid`` candidates of the same GM program are excluded)
-for ``mfcc``, ``pretrained`` and models trained with each sampling strategy alone, the joint
-self-supervised set, the joint set with tags, COALA and E-C, in two settings:
+Every number comes from the ``sound-explorer`` command line: ``sound-explorer train`` for each grid
+entry, then ``sound-explorer evaluate --json`` for QbE mAP (cosine; relevant = same label; for
+``fluid`` candidates of the same GM program are excluded with ``--groups``). The exact commands are
+stored with each result in ``benchmarks/out/quality.json`` and printed (``--dry-run`` only prints
+them). Two settings:
 
 1. trained on the whole collection (filename + folder tags may reveal the labels), scored on all sounds;
-2. trained on a random half of the label classes, scored only on the other half (honest generalisation).
+2. trained on a random half of the label classes (``train --train-on``), scored only on the other
+   half (``evaluate --labels`` lists only those sounds): the model never saw them nor their tags.
 
-Results are appended to ``benchmarks/out/quality.json`` as each run finishes (a rerun skips what is
-there unless ``--fresh``); the tables are printed at the end. Per-user state (catalogs, caches,
-models) lives under ``benchmarks/data/home``.
+Results are written as each run finishes (a rerun skips what is there unless ``--fresh``). Per-user
+state (catalogs, caches, models) lives under ``benchmarks/data/home``; CLI logs under
+``benchmarks/out/logs``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,52 +36,49 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
-os.environ.setdefault("SOUND_EXPLORER_HOME", str(HERE / "data" / "home"))
+HOME = HERE / "data" / "home"
+os.environ["SOUND_EXPLORER_HOME"] = str(HOME)
 
 import dev_sets  # noqa: E402
 
-from core.evaluation import qbe_map  # noqa: E402
-from core.library import Library  # noqa: E402
-from core.progress import run_job  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
-from core.training.loop import train_job  # noqa: E402
-
 OUT = HERE / "out" / "quality.json"
-SELF = {"noise": 1.0, "shift": 1.0, "mix": 1.0, "proximity": 1.0}
+LOGS = HERE / "out" / "logs"
+CLI = Path(sys.executable).parent / "sound-explorer"
+SELF = "noise,shift,mix,proximity"
+SHORT = ["--epochs", "6"]  # the single-sampler ablations (the main entries use the default, 10)
 
-# name → TrainConfig overrides (epochs/seed are added by the runner)
-SHORT = 6  # epochs for the single-sampler ablations (the main entries use the default)
-GRID: dict[str, dict] = {
-    "triplet-joint+tags": {},  # the default settings: noise, shift, mix, proximity, tags:2; keep=distill
-    "triplet-joint": {"samplers": SELF},
-    "coala": {"method": "coala", "keep": "both", "epochs": 5},
-    "ec": {"method": "ec", "keep": "distill"},
-    "triplet-noise": {"samplers": {"noise": 1.0}, "epochs": SHORT},
-    "triplet-shift": {"samplers": {"shift": 1.0}, "epochs": SHORT},
-    "triplet-mix": {"samplers": {"mix": 1.0}, "epochs": SHORT},
-    "triplet-proximity": {"samplers": {"proximity": 1.0}, "epochs": SHORT},
-    "triplet-tags": {"samplers": {"tags": 1.0}, "epochs": SHORT},
-    "triplet-ranked": {"samplers": {"ranked": 1.0}, "epochs": SHORT},
-    "triplet-joint+tags-none": {"keep": "none"},
-    "triplet-joint+tags-recon": {"keep": "recon", "recon_weight": 0.05},
-    "triplet-joint+tags-both": {"keep": "both", "recon_weight": 0.05},
-    "triplet-joint-none": {"samplers": SELF, "keep": "none"},
-    "coala-none": {"method": "coala", "keep": "none", "epochs": 5},
-    "ec-none": {"method": "ec", "keep": "none"},
+# grid entry → ``sound-explorer train`` flags (besides DIR, --name and --seed)
+GRID: dict[str, list[str]] = {
+    "triplet-joint+tags": [],  # the defaults: samplers noise,shift,mix,proximity,tags:2; keep distill
+    "triplet-joint": ["--samplers", SELF],
+    "coala": ["--method", "coala", "--keep", "both", "--epochs", "5"],
+    "ec": ["--method", "ec"],
+    "triplet-noise": ["--samplers", "noise", *SHORT],
+    "triplet-shift": ["--samplers", "shift", *SHORT],
+    "triplet-mix": ["--samplers", "mix", *SHORT],
+    "triplet-proximity": ["--samplers", "proximity", *SHORT],
+    "triplet-tags": ["--samplers", "tags", *SHORT],
+    "triplet-ranked": ["--samplers", "ranked", *SHORT],
+    "triplet-joint+ranked": ["--samplers", SELF + ",ranked"],
+    "triplet-joint+tags-none": ["--keep", "none"],
+    "triplet-joint+tags-recon": ["--keep", "recon"],
+    "triplet-joint+tags-both": ["--keep", "both"],
+    "triplet-joint-none": ["--samplers", SELF, "--keep", "none"],
+    "coala-none": ["--method", "coala", "--keep", "none", "--epochs", "5"],
+    "ec-none": ["--method", "ec", "--keep", "none"],
 }
 SETTING2 = ["triplet-joint", "triplet-joint+tags", "coala", "ec"]
 
 
-def dataset(name: str) -> tuple[Path, dict[str, str], dict[str, str] | None]:
-    """(root, {relpath: label}, {relpath: group} | None)."""
+def dataset(name: str) -> tuple[Path, Path, Path | None]:
+    """(library root, labels CSV, groups CSV | None)."""
     if name == "sonic-pi":
         dev_sets.build_sonic_pi()
-        return dev_sets.SONIC_PI, dev_sets.read_csv(dev_sets.DATA / "sonic-pi.labels.csv"), None
+        return dev_sets.SONIC_PI, dev_sets.DATA / "sonic-pi.labels.csv", None
     if name == "fluid":
         if not (dev_sets.DATA / "fluid.labels.csv").exists():
             dev_sets.build_fluid()
-        return (dev_sets.FLUID, dev_sets.read_csv(dev_sets.DATA / "fluid.labels.csv"),
-                dev_sets.read_csv(dev_sets.DATA / "fluid.groups.csv"))
+        return dev_sets.FLUID, dev_sets.DATA / "fluid.labels.csv", dev_sets.DATA / "fluid.groups.csv"
     raise SystemExit(f"unknown dev set {name}")
 
 
@@ -87,43 +89,62 @@ def half_split(labels: dict[str, str], seed: int = 0) -> tuple[set[str], set[str
     return train, set(classes) - train
 
 
-def make_split_root(name: str, root: Path, labels: dict[str, str], classes: set[str]) -> Path:
-    """A folder of symlinks to the sounds of ``classes`` (same relative paths, so same folder tags)."""
-    out = dev_sets.DATA / "split" / f"{name}-train"
-    for rel, lab in labels.items():
-        link = out / rel
-        if lab in classes and not link.exists():
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(root / rel)
-    return out
+def split_files(name: str, labels: dict[str, str], seed: int) -> tuple[Path, Path, list[str]]:
+    """Setting 2: (paths of the training half for ``--train-on``, labels CSV of the other half, train classes)."""
+    train, _test = half_split(labels, seed)
+    folder = dev_sets.DATA / "split"
+    folder.mkdir(parents=True, exist_ok=True)
+    train_list, test_labels = folder / f"{name}-train.txt", folder / f"{name}-test.labels.csv"
+    train_list.write_text("".join(f"{r}\n" for r, lab in sorted(labels.items()) if lab in train))
+    test_labels.write_text("".join(f"{r},{lab}\n" for r, lab in sorted(labels.items()) if lab not in train))
+    return train_list, test_labels, sorted(train)
 
 
-def copy_vectors(src: Library, dst: Library, models: list[str]) -> None:
-    """Reuse the full library's builtin vectors in a sub-library (same files → same content hash)."""
-    by_hash = {r.hash: r.id for r in src.sounds()}
-    rows = dst.sounds()
-    for m in models:
-        ids, vecs = src.vectors(m)
-        pos = {int(i): k for k, i in enumerate(ids)}
-        items = [(r.id, vecs[pos[by_hash[r.hash]]], None) for r in rows if by_hash.get(r.hash) in pos]
-        dst.catalog.put_embeddings(m, dst.model_version(m), items)
+def shown(argv: list[str]) -> str:
+    """The command as a user types it (repository-relative paths)."""
+    def rel(a: str) -> str:
+        try:
+            return str(Path(a).relative_to(ROOT))
+        except ValueError:
+            return a
+    return "sound-explorer " + " ".join(shlex.quote(rel(a)) for a in argv)
 
 
-def scores(vectors: np.ndarray, rels: list[str], labels: dict[str, str], groups: dict[str, str] | None) -> float:
-    lab = [labels[r] for r in rels]
-    grp = [groups[r] for r in rels] if groups else None
-    return qbe_map(vectors, lab, grp)
+def cli(argv: list[str], log: str, dry: bool) -> float:
+    """Run ``sound-explorer ARGV`` (output to ``benchmarks/out/logs/LOG.log``); return its wall time."""
+    print(f"$ {shown(argv)}", flush=True)
+    if dry:
+        return 0.0
+    LOGS.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    with (LOGS / f"{log}.log").open("w") as fh:
+        code = subprocess.call([str(CLI), *argv], stdout=fh, stderr=subprocess.STDOUT)
+    if code != 0:
+        raise SystemExit(f"{shown(argv)} failed (exit {code}); see {LOGS / (log + '.log')}")
+    return time.perf_counter() - t
 
 
-def encode_files(encoder, root: Path, rels: list[str]) -> np.ndarray:
-    from core import audio
-    from core.encoders.base import pool
+def evaluate(root: Path, labels: Path, groups: Path | None, models: list[str], log: str,
+             dry: bool) -> tuple[dict[str, float], str]:
+    js = LOGS / f"{log}.json"
+    argv = ["evaluate", str(root), "-q", "--models", ",".join(models), "--labels", str(labels)]
+    argv += ["--groups", str(groups)] if groups else []
+    argv += ["--json", str(js)]
+    cli(argv, log, dry)
+    if dry:
+        return {}, shown(argv)
+    return {r["model"]: r["qbe_map"] for r in json.loads(js.read_text())["rows"]}, shown(argv)
 
-    out = []
-    for rel in rels:
-        wave, _ = audio.load(root / rel, encoder.sample_rate, max_seconds=600)
-        out.append(pool(encoder.encode([wave])[0]).numpy())
-    return np.stack(out)
+
+def trained_info(root: Path, name: str) -> dict:
+    """What ``sound-explorer train`` stored for the model in the library's catalog."""
+    from core.library import Library
+
+    with Library.open(root) as lib:
+        row = lib.catalog.model(name)
+    m = row["metrics"]
+    return {"train_s": m.get("seconds"), "patches_per_s": m.get("patches_per_s"), "epochs": len(row["history"]),
+            "samplers": m.get("samplers"), "verdict": m.get("verdict")}
 
 
 def load_results() -> dict:
@@ -139,65 +160,37 @@ def save_result(key: str, value: dict) -> None:
     os.replace(tmp, OUT)
 
 
-def train(lib: Library, model: str, overrides: dict, epochs: int, seed: int):
-    cfg = TrainConfig(name=model, **{"epochs": epochs, "seed": seed, **overrides})
-    t = time.perf_counter()
-    result = run_job(train_job(lib, cfg))
-    return result, time.perf_counter() - t
-
-
-def run_set(name: str, settings: list[int], models: list[str], epochs: int, seed: int, fresh: bool) -> None:
-    root, labels, groups = dataset(name)
-    done = {} if fresh else load_results()
-    lib = Library.open(root)
-    for m in ("mfcc", "pretrained"):
-        run_job(lib.embed(m))
-    ids, _ = lib.vectors("mfcc")
-    rel_of = {r.id: r.relpath for r in lib.sounds()}
+def run_set(name: str, settings: list[int], models: list[str], seed: int, fresh: bool, dry: bool) -> None:
+    root, labels_csv, groups_csv = dataset(name)
+    done = {} if fresh or dry else load_results()
+    base = ["mfcc", "pretrained"]
+    for m in base:
+        cli(["embed", str(root), "-q", "--model", m], f"{name}-embed-{m}", dry)
+    plans: list[tuple[int, Path, list[str]]] = []
     if 1 in settings:
-        for m in ("mfcc", "pretrained"):
-            ids, vecs = lib.vectors(m)
-            rels = [rel_of[int(i)] for i in ids]
-            save_result(f"{name}|1|{m}", {"map": scores(vecs, rels, labels, groups), "n": len(rels)})
-        for model in models:
-            key = f"{name}|1|{model}"
-            if key in done:
-                continue
-            result, wall = train(lib, f"s1-{model}", GRID[model], epochs, seed)
-            ids, vecs = lib.vectors(result.name)
-            rels = [rel_of[int(i)] for i in ids]
-            v = result.verdict
-            save_result(key, {"map": scores(vecs, rels, labels, groups), "n": len(rels), "wall_s": wall,
-                              "train_s": result.seconds, "patches_per_s": result.patches_per_s,
-                              "epochs": result.epochs_run, "samplers": result.samplers,
-                              "verdict": v.as_dict() if v else None})
-            print(f"[{name} 1] {model}: mAP {load_results()[key]['map']:.3f} ({wall:.0f} s)", flush=True)
+        plans.append((1, labels_csv, []))
     if 2 in settings:
-        train_classes, test_classes = half_split(labels, seed)
-        split_root = make_split_root(name, root, labels, train_classes)
-        sub = Library.open(split_root)
-        run_job(sub.scan())
-        copy_vectors(lib, sub, ["mfcc", "pretrained"])
-        test_ids = [i for i in ids if labels[rel_of[int(i)]] in test_classes]
-        test_rels = [rel_of[int(i)] for i in test_ids]
-        for m in ("mfcc", "pretrained"):
-            mids, vecs = lib.vectors(m)
-            pos = {int(i): k for k, i in enumerate(mids)}
-            save_result(f"{name}|2|{m}", {"map": scores(vecs[[pos[int(i)] for i in test_ids]], test_rels, labels, groups),
-                                          "n": len(test_rels), "train_classes": sorted(train_classes)})
-        for model in [m for m in models if m in SETTING2]:
-            key = f"{name}|2|{model}"
+        train_list, test_labels, train_classes = split_files(name, dev_sets.read_csv(labels_csv), seed)
+        plans.append((2, test_labels, ["--train-on", str(train_list)]))
+    for setting, labels, extra in plans:
+        scores, cmd = evaluate(root, labels, groups_csv, base, f"{name}-{setting}-baselines", dry)
+        for m in base:
+            if not dry:
+                save_result(f"{name}|{setting}|{m}", {"map": scores[m], "command": cmd})
+        for model in models if setting == 1 else [m for m in models if m in SETTING2]:
+            key = f"{name}|{setting}|{model}"
             if key in done:
                 continue
-            result, wall = train(sub, f"s2-{model}", GRID[model], epochs, seed)
-            enc = sub.encoder(result.name)
-            vecs = encode_files(enc, root, test_rels)
-            save_result(key, {"map": scores(vecs, test_rels, labels, groups), "n": len(test_rels), "wall_s": wall,
-                              "train_s": result.seconds, "patches_per_s": result.patches_per_s,
-                              "epochs": result.epochs_run})
-            print(f"[{name} 2] {model}: mAP {load_results()[key]['map']:.3f} ({wall:.0f} s)", flush=True)
-        sub.close()
-    lib.close()
+            trained = f"s{setting}-{model}"
+            argv = ["train", str(root), "-q", "--name", trained, "--seed", str(seed), *GRID[model], *extra]
+            wall = cli(argv, f"{name}-{setting}-{model}", dry)
+            train_cmd = shown(argv)
+            scores, eval_cmd = evaluate(root, labels, groups_csv, [trained], f"{name}-{setting}-{model}-eval", dry)
+            if dry:
+                continue
+            save_result(key, {"map": scores[trained], "wall_s": wall, "command": train_cmd, "evaluate": eval_cmd,
+                              **trained_info(root, trained)})
+            print(f"[{name} {setting}] {model}: mAP {scores[trained]:.3f} ({wall:.0f} s)", flush=True)
 
 
 def tables(sets: list[str]) -> str:
@@ -233,10 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", default="sonic-pi,fluid")
     ap.add_argument("--settings", default="1,2")
     ap.add_argument("--only", default=None, help="comma-separated grid entries (default: all)")
-    ap.add_argument("--epochs", type=int, default=TrainConfig().epochs)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fresh", action="store_true", help="recompute entries already in quality.json")
     ap.add_argument("--tables", action="store_true", help="only print the tables of quality.json")
+    ap.add_argument("--dry-run", action="store_true", help="only print the commands")
     args = ap.parse_args(argv)
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     if not args.tables:
@@ -245,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             raise SystemExit(f"unknown grid entries {sorted(unknown)}; choose from {', '.join(GRID)}")
         for s in sets:
-            run_set(s, [int(x) for x in args.settings.split(",")], models, args.epochs, args.seed, args.fresh)
+            run_set(s, [int(x) for x in args.settings.split(",")], models, args.seed, args.fresh, args.dry_run)
     print(tables(sets))
     return 0
 

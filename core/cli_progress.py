@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TypeVar
 
 from tqdm import tqdm
@@ -12,10 +13,11 @@ from core.progress import Job, Progress
 T = TypeVar("T")
 
 
-def drive(job: Job[T], quiet: bool = False) -> T:
+def drive(job: Job[T], quiet: bool = False, postfix: Callable[[Progress], dict | None] | None = None) -> T:
     """Run ``job`` to completion, showing a progress bar per stage; return its result.
 
-    Ctrl-C closes the generator (its ``finally`` blocks run), then re-raises.
+    ``postfix(progress)`` may return a dict shown after the bar (e.g. the loss terms); otherwise the
+    progress message is. Ctrl-C closes the generator (its ``finally`` blocks run), then re-raises.
     """
     bar: tqdm | None = None
     stage: str | None = None
@@ -33,7 +35,10 @@ def drive(job: Job[T], quiet: bool = False) -> T:
             if p.total is not None and bar.total != p.total:
                 bar.total = p.total
             bar.n = p.done
-            if p.message:
+            extra = postfix(p) if postfix is not None else None
+            if extra:
+                bar.set_postfix(extra, refresh=False)
+            elif p.message:
                 bar.set_postfix_str(p.message[-40:], refresh=False)
             bar.refresh()
     except StopIteration as stop:

@@ -8,12 +8,12 @@ and prints a result table on stdout.
 from __future__ import annotations
 
 import argparse
-import sys
+import csv
+import json
 from pathlib import Path
 
-from tqdm import tqdm
-
-from core.progress import Job, Progress
+from core.cli_progress import drive
+from core.progress import Progress
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -61,6 +61,9 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads (0: default)")
+    p.add_argument("--train-on", type=Path, default=None, metavar="FILE",
+                   help="train only on the sounds listed (relative paths, one per line or a CSV's first "
+                        "column); the others are embedded but never seen, nor their tags")
     p.add_argument("--resume", action="store_true", help="continue from the last saved epoch")
     p.set_defaults(func=cmd_train)
     return p
@@ -78,40 +81,29 @@ def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--models", default=None, help="comma-separated models (default: all embedded)")
     p.add_argument("-k", type=int, default=10, help="precision@k")
     p.add_argument("--reference", default=None, help="add a Δ mAP column against this model")
+    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the scores as JSON")
     p.set_defaults(func=cmd_evaluate)
     return p
 
 
-def drive(job: Job, quiet: bool = False):
-    """Run a job with one tqdm bar per stage (stderr); return its result. Ctrl-C closes it."""
-    bar, stage = None, None
-    try:
-        while True:
-            p: Progress = next(job)
-            if quiet:
+def _loss_terms(p: Progress) -> dict[str, str] | None:
+    """The training bar's postfix: the step's loss terms."""
+    if p.stage == "train" and isinstance(p.partial, dict):
+        return {k: f"{v:.3f}" for k, v in p.partial.items() if not k.startswith("val")}
+    return None
+
+
+def read_path_list(path: Path) -> list[str]:
+    """Relative paths, one per line, or the first column of a CSV (a ``path`` header is skipped)."""
+    out: list[str] = []
+    with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
+        for row in csv.reader(fh):
+            if not row or not row[0].strip() or row[0].strip().lower() in ("path", "relpath", "file"):
                 continue
-            if p.stage != stage:
-                if bar is not None:
-                    bar.close()
-                stage = p.stage
-                bar = tqdm(total=p.total, desc=p.stage, file=sys.stderr, leave=False, dynamic_ncols=True)
-            if p.total is not None and bar.total != p.total:
-                bar.total = p.total
-            bar.n = p.done
-            if p.stage == "train" and isinstance(p.partial, dict):
-                bar.set_postfix({k: f"{v:.3f}" for k, v in p.partial.items() if not k.startswith("val")},
-                                refresh=False)
-            elif p.message:
-                bar.set_postfix_str(p.message[-40:], refresh=False)
-            bar.refresh()
-    except StopIteration as stop:
-        return stop.value
-    except BaseException:
-        job.close()
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
+            out.append(row[0].strip().replace("\\", "/"))
+    if not out:
+        raise ValueError(f"{path}: no paths listed")
+    return out
 
 
 def config_from_args(args: argparse.Namespace):
@@ -126,6 +118,7 @@ def config_from_args(args: argparse.Namespace):
         min_consistency=args.min_consistency, epochs=args.epochs, batch_size=args.batch_size,
         steps_per_epoch=args.steps_per_epoch, lr=args.lr, patience=args.patience, seed=args.seed,
         max_minutes=args.max_minutes, threads=args.threads,
+        train_on=read_path_list(args.train_on) if args.train_on else None,
     )
 
 
@@ -151,7 +144,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     with Library.open(args.dir, args.catalog, device=args.device) as lib:
-        result = drive(train_job(lib, config, resume=args.resume, device=args.device), quiet=args.quiet)
+        result = drive(train_job(lib, config, resume=args.resume, device=args.device), quiet=args.quiet,
+                       postfix=_loss_terms)
         if result.resumed_from:
             print(f"resumed from epoch {result.resumed_from}")
         if result.skipped_samplers:
@@ -177,4 +171,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         rows = drive(evaluate_library(lib, args.labels, args.groups, models, args.k), quiet=args.quiet)
         print(f"labels: {args.labels}" + (f", groups: {args.groups}" if args.groups else ""))
         print(format_table(rows, args.reference))
+    if args.json is not None:
+        payload = {"labels": str(args.labels), "groups": str(args.groups) if args.groups else None, "rows": rows}
+        tmp = args.json.with_name(args.json.name + ".tmp")
+        tmp.write_text(json.dumps(payload, indent=1))
+        tmp.replace(args.json)
     return 0

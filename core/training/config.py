@@ -57,7 +57,7 @@ class TrainConfig:
     margin: float = 0.2
     keep: Keep = "distill"
     distill_weight: float = 1.0
-    recon_weight: float = 1.0
+    recon_weight: float = 0.05  # triplet + recon: the summed-over-mel KL is ~100× the triplet loss
     lambda_audio: float = 5.0
     lambda_tags: float = 5.0
     lambda_align: float = 10.0
@@ -80,6 +80,9 @@ class TrainConfig:
     max_cache_seconds: float = 60.0  # per sound, in the feature cache
     amp: bool = True  # mixed precision on CUDA (never on CPU)
     threads: int = 0  # torch CPU threads; 0 → leave torch's default
+    # train on these sounds only (relative paths; ``None`` → the whole library). The other sounds are
+    # still embedded by the new model but never seen in training, nor their tags
+    train_on: list[str] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.samplers) - set(SAMPLERS)
@@ -124,6 +127,8 @@ class TrainConfig:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["mix_alpha"] = list(self.mix_alpha)
+        if self.train_on is not None:
+            d["train_on"] = sorted(self.train_on)
         return d
 
     @classmethod

@@ -81,6 +81,12 @@ def prepare(library, config: TrainConfig, saved_split: dict[str, list[int]] | No
         raise ValueError(f"training needs at least 4 readable sounds, the library has {len(ids)}")
     rows_by_id = {r.id: r for r in library.sounds()}
     keep = np.array([int(i) in rows_by_id for i in ids], dtype=bool)
+    if config.train_on is not None:
+        wanted = {p.replace("\\", "/") for p in config.train_on}
+        keep &= np.array([int(i) in rows_by_id and rows_by_id[int(i)].relpath in wanted for i in ids], dtype=bool)
+        if keep.sum() < 4:
+            raise ValueError(f"training needs at least 4 sounds: only {int(keep.sum())} of the {len(wanted)} "
+                             "sounds to train on are embedded sounds of this library")
     ids, ref = ids[keep], ref[keep]
     rows = [rows_by_id[int(i)] for i in ids]
 

@@ -127,3 +127,45 @@ def test_schedule_and_epoch_length():
     assert lrs[-1] == pytest.approx(0.05e-3, rel=0.05)
     assert steps_per_epoch(cfg, 100) == 30 and steps_per_epoch(cfg, 700) == 44 and steps_per_epoch(cfg, 10**5) == 50
     assert steps_per_epoch(TrainConfig(steps_per_epoch=7), 10**5) == 7
+
+
+def test_cli_train_on_a_subset_then_evaluate_json(fresh_synth, tmp_path, capsys):
+    """Setting 2 of the benchmarks from the CLI: train on two classes only (``--train-on``); the model
+    still embeds every sound, never saw the other classes or their tags, and ``evaluate --json``
+    scores it on the held-out classes alone."""
+    import json
+
+    from core.cli import main
+
+    root, labels = fresh_synth
+    cat = tmp_path / "cat.sqlite"
+    seen = sorted(r for r, c in labels.items() if c in ("tone", "noise"))
+    (tmp_path / "train.txt").write_text("path\n" + "\n".join(seen) + "\n")
+    held = tmp_path / "held.csv"
+    held.write_text("".join(f"{r},{c}\n" for r, c in labels.items() if c not in ("tone", "noise")))
+    argv = ["train", str(root), "--catalog", str(cat), "-q", "--name", "half", "--samplers", "noise,tags",
+            "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8", "--width", "8", "--dim", "16",
+            "--reference", "mfcc", "--train-on", str(tmp_path / "train.txt")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "half" in out and "weights:" in out
+    with Library.open(root, cat) as lib:
+        row = lib.catalog.model("half")
+        assert sorted(row["config"]["train"]["train_on"]) == seen
+        vocab = set(row["config"]["vocabulary"])
+        assert vocab and not vocab & {"click", "chirp"}  # the held-out classes' folder tags were never seen
+        assert len(lib.vectors("half")[0]) == len(labels)  # … but all their sounds are embedded
+    js = tmp_path / "scores.json"
+    assert main(["evaluate", str(root), "--catalog", str(cat), "-q", "--models", "mfcc,half",
+                 "--labels", str(held), "--json", str(js)]) == 0
+    rows = {r["model"]: r for r in json.loads(js.read_text())["rows"]}
+    assert set(rows) == {"mfcc", "half"}
+    assert rows["half"]["n"] == len(labels) - len(seen) and rows["half"]["classes"] == 2
+    assert 0.0 < rows["half"]["qbe_map"] <= 1.0
+
+
+def test_train_on_unknown_paths_is_a_clear_error(fresh_synth, tmp_path):
+    root, _ = fresh_synth
+    cfg = TrainConfig(name="nothing", samplers={"noise": 1.0}, epochs=1, train_on=["no/such.wav"], **TINY)
+    with Library.open(root, tmp_path / "cat.sqlite") as lib, pytest.raises(ValueError, match="only 0 of the 1"):
+        run_job(train_job(lib, cfg))
