@@ -10,9 +10,11 @@ says how many times more patches per second each model trains.
 Part 2 — batch sampling from the memory-mapped feature cache versus decoding and analysing the
 audio for every batch (the naive pipeline), on FOLDER's first sounds.
 
-Part 3 (``--e2e FOLDER``) — ``sound-explorer train FOLDER`` with default settings in a fresh home
-(catalog, caches), through the CLI as a user runs it: reference embedding, feature cache, training,
-embedding with the new model, verdict. Prints the wall time against the 15-minute budget.
+Part 3 (``--e2e FOLDER``) — in a fresh home (catalog, caches), through the CLI as a user runs it:
+``sound-explorer embed FOLDER --model pretrained`` (the reference vectors, which a library being
+browsed already has), then ``sound-explorer train FOLDER`` with default settings (feature cache,
+training, embedding with the new model, verdict). Prints both wall times, and their sum against the
+15-minute budget.
 """
 
 from __future__ import annotations
@@ -126,18 +128,24 @@ def part2(folder: Path, n_batches: int = 5, batch: int = 48) -> None:
 
 
 def part3(folder: Path) -> None:
+    """Fresh home: embed with the reference encoder (what a browsed library already has), then train."""
+    n = sum(1 for p in folder.rglob("*") if p.suffix.lower() in (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff"))
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SOUND_EXPLORER_HOME": str(Path(tmp) / "home")}
-        cmd = [sys.executable, "-m", "core.cli", "train", str(folder), "-q"]
-        t = time.perf_counter()
-        r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - t
-    print(f"\n3) default training run: {' '.join(['sound-explorer', 'train', str(folder)])}")
-    print(r.stdout.strip())
-    if r.returncode:
-        print(r.stderr[-3000:])
-    n = sum(1 for p in folder.rglob("*") if p.suffix.lower() in (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff"))
-    print(f"   {n} sounds, wall time {wall / 60:.1f} min (budget 15 min: {'OK' if wall < 900 else 'OVER'})")
+        walls = []
+        for args in (["embed", str(folder), "-q", "--model", "pretrained"], ["train", str(folder), "-q"]):
+            t = time.perf_counter()
+            r = subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                               text=True)
+            walls.append(time.perf_counter() - t)
+            print(f"\n3) sound-explorer {' '.join(args)}: {walls[-1] / 60:.1f} min")
+            if r.returncode:
+                print(r.stderr[-3000:])
+                return
+        print(r.stdout.strip())
+    total = sum(walls)
+    print(f"   {n} sounds: embedding {walls[0] / 60:.1f} min + training run {walls[1] / 60:.1f} min = "
+          f"{total / 60:.1f} min (budget 15 min: {'OK' if total < 900 else 'OVER'})")
 
 
 def main(argv: list[str] | None = None) -> int:

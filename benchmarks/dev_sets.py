@@ -9,7 +9,9 @@
   dependency). Rendering is cached (existing files are skipped) and parallel-safe (each file is
   rendered to a temporary name and moved into place atomically).
 
-``.venv/bin/python benchmarks/dev_sets.py [--notes 7] [--jobs 2]`` builds ``fluid`` and prints both sets' sizes.
+- ``mixed``: symlinks to both (1,061 sounds), for the training-time benchmark.
+
+``.venv/bin/python benchmarks/dev_sets.py [--notes 7] [--jobs 2]`` builds ``fluid`` and ``mixed`` and prints the sets' sizes.
 Label and group CSVs (``path,label``) are written next to the data, outside the library roots.
 """
 
@@ -140,6 +142,19 @@ def build_sonic_pi() -> Path:
     return SONIC_PI
 
 
+def build_mixed() -> Path:
+    """``benchmarks/data/mixed``: symlinks to both sets (fluid's 896 notes + sonic-pi's 165 samples =
+    1,061 sounds), the ≥ 1,000-sound library of the training-time benchmark."""
+    out = DATA / "mixed"
+    links = [(out / "fluid" / p.relative_to(FLUID), p) for p in sorted(FLUID.rglob("*.wav"))]
+    links += [(out / "sonic-pi" / f, SONIC_PI / f) for f in sonic_pi_files()]
+    for link, target in links:
+        if not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(target)
+    return out
+
+
 def write_csv(path: Path, rows: list[tuple[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -162,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     n_fluid = sum(1 for _ in fluid.rglob("*.wav"))
     print(f"fluid:    {fluid} ({n_fluid} files, 16 families)")
     print(f"sonic-pi: {sp} ({len(sonic_pi_files())} files)")
+    mixed = build_mixed()
+    print(f"mixed:    {mixed} ({sum(1 for _ in mixed.rglob('*.*'))} links to both)")
     return 0
 
 

@@ -134,3 +134,43 @@ def restrict_vocabulary(vocab: Vocabulary, tags: list[str]) -> Vocabulary:
     weights = np.array([vocab.weights[old[t]] if t in old else 1.0 for t in tags], dtype=np.float32)
     doc = np.array([vocab.doc_freq[old[t]] if t in old else 0 for t in tags], dtype=np.int64)
     return Vocabulary(list(tags), sound_tags, weights, doc, {})
+
+
+@dataclass(slots=True)
+class TagPreview:
+    """The vocabulary a training run would use, before training (the app's tag list).
+
+    ``vocab`` is built with ``exclude=()`` so that the tags the user excluded are still listed (with
+    their counts) and can be switched back on; ``excluded`` is the config's exclusion list;
+    ``reference`` names the encoder whose vectors weighed the tags, or is ``None`` when the library
+    has no vectors of it yet (then tags are weighed by IDF only, and the consistency filter is off).
+    """
+
+    vocab: Vocabulary
+    excluded: list[str]
+    reference: str | None
+    n_sounds: int
+
+
+def preview_tags(library, config: TrainConfig) -> Job[TagPreview]:
+    """Job → :class:`TagPreview`. Uses the reference encoder's vectors only when already embedded
+    (it never embeds), so it takes a second, not minutes."""
+    yield Progress(stage="tags", message="reading tags")
+    rows_by_id = {r.id: r for r in library.sounds()}
+    reference: str | None = resolve_reference(library, config.reference)
+    ids, ref = library.vectors(reference)
+    if len(ids) < max(4, len(rows_by_id) // 2):  # not (mostly) embedded yet
+        reference, ref = None, None
+        rows = list(rows_by_id.values())
+    else:
+        keep = [k for k, i in enumerate(ids) if int(i) in rows_by_id]
+        rows, ref = [rows_by_id[int(ids[k])] for k in keep], ref[keep]
+    if config.train_on is not None:
+        wanted = set(config.train_on)
+        sel = [k for k, r in enumerate(rows) if r.relpath in wanted]
+        rows, ref = [rows[k] for k in sel], (ref[sel] if ref is not None else None)
+    vocab = build_vocabulary([r.tags for r in rows], max_tags=config.max_tags, max_doc_freq=config.max_doc_freq,
+                             min_count=config.min_tag_count, reference=ref,
+                             min_consistency=config.min_consistency if ref is not None else None)
+    yield Progress(stage="tags", done=1, total=1, message=f"{vocab.size} tags")
+    return TagPreview(vocab, list(config.exclude_tags), reference, len(rows))

@@ -5,6 +5,10 @@ superqt worker thread. Every training step's loss terms (``Progress.partial``) b
 pyqtgraph curve per term; epoch ends add validation points. At the end the held-out verdict is shown
 and ``trained(model_name)`` is emitted so the main window can redraw the map with the new model.
 
+A tag list shows the vocabulary the run would use (tag, sounds, informativeness; computed by
+:func:`core.training.data.preview_tags` on a worker when the dialog opens, and on *Refresh*).
+Unticking a tag excludes it (it joins the *Exclude tags* field); ticking it again brings it back.
+
 ``defaults`` pre-fills the form and may also carry any other
 :class:`~core.training.config.TrainConfig` field (e.g. ``{"epochs": 1, "width": 8}``) that the form
 does not show. Cancel closes the job generator between two steps; the last finished epoch stays
@@ -18,10 +22,11 @@ import threading
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
 from core.progress import Progress
@@ -64,6 +69,7 @@ class TrainingDialog(QDialog):
 
     trained = Signal(str)
     finishedRun = Signal(str)  # 'trained' | 'cancelled' | 'failed'
+    tagsLoaded = Signal(int)  # number of tags listed
 
     def __init__(self, library, parent: QWidget | None = None, defaults: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +83,9 @@ class TrainingDialog(QDialog):
         self._points: dict[str, tuple[list[float], list[float]]] = {}
         self.result = None
         self.state = "idle"
+        self._tags_job = None
+        self._filling_tags = False
+        self._tags_requested = False
         self._build()
         self._apply_defaults()
 
@@ -123,6 +132,7 @@ class TrainingDialog(QDialog):
             grid.addWidget(w, row // 2, 2 * (row % 2) + 1)
             self.sampler_on[s], self.sampler_weight[s] = cb, w
         self.method.currentTextChanged.connect(lambda m: box.setEnabled(m == "triplet"))
+        tags_box = self._build_tags()
 
         self.plot = pg.PlotWidget()
         self.plot.setMinimumHeight(220)
@@ -150,12 +160,42 @@ class TrainingDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.close_button)
 
+        settings = QVBoxLayout()
+        settings.addLayout(form)
+        settings.addWidget(box)
+        top = QHBoxLayout()
+        top.addLayout(settings, 3)
+        top.addWidget(tags_box, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(box)
+        layout.addLayout(top)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.verdict)
         layout.addLayout(buttons)
+
+    def _build_tags(self) -> QGroupBox:
+        box = QGroupBox("Tags (untick to exclude)")
+        self.tags_table = QTableWidget(0, 3)
+        self.tags_table.setHorizontalHeaderLabels(["tag", "sounds", "weight"])
+        self.tags_table.setToolTip("the weak labels of the tag-based samplers and COALA, most informative "
+                                   "first; weight = IDF × how alike the tag's sounds are under the reference")
+        self.tags_table.verticalHeader().setVisible(False)
+        self.tags_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tags_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.tags_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tags_table.itemChanged.connect(self._on_tag_toggled)
+        self.tags_note = QLabel("")
+        self.tags_note.setWordWrap(True)
+        refresh = QPushButton("Refresh")
+        refresh.setToolTip("recompute the vocabulary (after embedding with the reference model, or new tags)")
+        refresh.clicked.connect(self.load_tags)
+        self.exclude.editingFinished.connect(self._sync_tag_checks)
+        lay = QVBoxLayout(box)
+        lay.addWidget(self.tags_table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.tags_note, 1)
+        row.addWidget(refresh)
+        lay.addLayout(row)
+        return box
 
     def _apply_defaults(self) -> None:
         d = TrainConfig()
@@ -179,10 +219,113 @@ class TrainingDialog(QDialog):
         kw.update(
             method=self.method.currentText(), init=self.init.currentText(), keep=self.keep.currentText(),
             epochs=self.epochs.value(), name=self.name.text().strip(),
-            exclude_tags=[t.strip() for t in self.exclude.text().split(",") if t.strip()],
+            exclude_tags=self.excluded_tags(),
             samplers={s: self.sampler_weight[s].value() for s in SAMPLERS if self.sampler_on[s].isChecked()},
         )
         return TrainConfig(**kw)
+
+    # -- the tag list -----------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().showEvent(event)
+        if not self._tags_requested:
+            self.load_tags()
+
+    def _manager(self):
+        if self._jobs is None:
+            from desktop_app.workers import JobManager
+
+            # Python threads, not Qt's pool: torch on reused QThreadPool threads crashed (see workers.py).
+            self._jobs = JobManager(max_threads=1, parent=self)
+        return self._jobs
+
+    def excluded_tags(self) -> list[str]:
+        return [t.strip() for t in self.exclude.text().split(",") if t.strip()]
+
+    def _excluded_normalised(self) -> set[str]:
+        from core.training.vocabulary import normalise_tag
+
+        return {normalise_tag(t) or t.lower() for t in self.excluded_tags()}
+
+    def load_tags(self) -> None:
+        """Compute the vocabulary the current settings would use, on a worker."""
+        from core.training.data import preview_tags
+
+        self._tags_requested = True
+        try:
+            cfg = self.config()
+        except ValueError:
+            cfg = TrainConfig(**{k: v for k, v in self.defaults.items()
+                                 if k in {f.name for f in dataclasses.fields(TrainConfig)} and k != "samplers"})
+        self.tags_note.setText("Reading tags…")
+        self._tags_job = self._manager().submit(
+            "tags", lambda: preview_tags(self.library, cfg), description="reading tags",
+            on_result=self._show_tags, on_error=lambda err: self.tags_note.setText(f"Tags unavailable: {err.exc}"))
+
+    def _show_tags(self, preview) -> None:
+        vocab = preview.vocab
+        excluded = self._excluded_normalised()
+        order = sorted(range(vocab.size), key=lambda i: -float(vocab.weights[i]))
+        self._filling_tags = True
+        try:
+            self.tags_table.setRowCount(len(order))
+            for row, i in enumerate(order):
+                tag = QTableWidgetItem(vocab.tags[i])
+                tag.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                tag.setCheckState(Qt.CheckState.Unchecked if vocab.tags[i] in excluded else Qt.CheckState.Checked)
+                count = QTableWidgetItem(str(int(vocab.doc_freq[i])))
+                weight = QTableWidgetItem(f"{float(vocab.weights[i]):.2f}")
+                for item in (count, weight):
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.tags_table.setItem(row, 0, tag)
+                self.tags_table.setItem(row, 1, count)
+                self.tags_table.setItem(row, 2, weight)
+        finally:
+            self._filling_tags = False
+        dropped = len(vocab.dropped)
+        how = (f"weighed by how alike their sounds are under {preview.reference}" if preview.reference
+               else "weighed by rarity only (embed with the reference model to weigh by sound)")
+        self.tags_note.setText(f"{vocab.size} tags on {len(vocab.tagged())} of {preview.n_sounds} sounds, {how}; "
+                               f"{dropped} dropped (stopwords, too common or rare, inconsistent)."
+                               if vocab.size else "No usable tags: the tag sampler and COALA need some.")
+        self.tagsLoaded.emit(vocab.size)
+
+    def tag_checked(self, tag: str) -> bool | None:
+        """Whether ``tag`` is ticked in the list (``None`` when it is not listed)."""
+        for row in range(self.tags_table.rowCount()):
+            item = self.tags_table.item(row, 0)
+            if item.text() == tag:
+                return item.checkState() == Qt.CheckState.Checked
+        return None
+
+    def set_tag_checked(self, tag: str, on: bool) -> None:
+        for row in range(self.tags_table.rowCount()):
+            item = self.tags_table.item(row, 0)
+            if item.text() == tag:
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def _on_tag_toggled(self, item: QTableWidgetItem) -> None:
+        if self._filling_tags or item.column() != 0:
+            return
+        from core.training.vocabulary import normalise_tag
+
+        tag = item.text()
+        excluded = [t for t in self.excluded_tags() if (normalise_tag(t) or t.lower()) != tag]
+        if item.checkState() != Qt.CheckState.Checked:
+            excluded.append(tag)
+        self.exclude.setText(", ".join(excluded))
+
+    def _sync_tag_checks(self) -> None:
+        excluded = self._excluded_normalised()
+        self._filling_tags = True
+        try:
+            for row in range(self.tags_table.rowCount()):
+                item = self.tags_table.item(row, 0)
+                want = Qt.CheckState.Unchecked if item.text() in excluded else Qt.CheckState.Checked
+                if item.checkState() != want:
+                    item.setCheckState(want)
+        finally:
+            self._filling_tags = False
 
     # -- running ----------------------------------------------------------------------------
     @property
@@ -205,13 +348,8 @@ class TrainingDialog(QDialog):
         self.state = "running"
         self._stop = threading.Event()
         job = train_job(self.library, cfg, resume=self.resume.isChecked())
-        if self._jobs is None:
-            from desktop_app.workers import JobManager
-
-            # Python threads, not Qt's pool: torch on reused QThreadPool threads crashed (see workers.py).
-            self._jobs = JobManager(max_threads=1, parent=self)
         stop = self._stop
-        handle = self._jobs.submit(
+        handle = self._manager().submit(
             "train", lambda: _drive(job, stop), description=f"training {cfg.model_name()}",
             on_progress=self._on_progress, on_result=self._on_returned,
             on_cancel=lambda: self._on_returned(None), on_error=lambda err: self._on_error(err.exc),

@@ -169,3 +169,22 @@ def test_train_on_unknown_paths_is_a_clear_error(fresh_synth, tmp_path):
     cfg = TrainConfig(name="nothing", samplers={"noise": 1.0}, epochs=1, train_on=["no/such.wav"], **TINY)
     with Library.open(root, tmp_path / "cat.sqlite") as lib, pytest.raises(ValueError, match="only 0 of the 1"):
         run_job(train_job(lib, cfg))
+
+
+def test_preview_tags_lists_excluded_tags_and_uses_existing_vectors(fresh_synth, tmp_path):
+    from core.training.data import preview_tags
+
+    root, _ = fresh_synth
+    with Library.open(root, tmp_path / "cat.sqlite") as lib:
+        run_job(lib.scan())
+        cfg = TrainConfig(reference="mfcc", exclude_tags=["click"])
+        before = run_job(preview_tags(lib, cfg))
+        assert before.reference is None  # nothing embedded yet: no embedding is forced
+        assert {"tone", "noise", "click", "chirp"} <= set(before.vocab.tags)
+        assert before.excluded == ["click"] and before.n_sounds == len(lib.sounds())
+        run_job(lib.embed("mfcc"))
+        after = run_job(preview_tags(lib, cfg))
+        assert after.reference == "mfcc" and after.vocab.consistency is not None
+        # the folder tags name the classes, so they sound alike under mfcc
+        idx = after.vocab.index()
+        assert all(after.vocab.consistency[idx[t]] > 0 for t in ("tone", "noise", "click", "chirp") if t in idx)

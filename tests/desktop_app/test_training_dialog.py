@@ -68,3 +68,25 @@ def test_bad_settings_show_a_message(qtbot, library):
     qtbot.addWidget(dlg)
     dlg.start()
     assert not dlg.running and "sampler" in dlg.status.text()
+
+
+def test_tag_list_shows_the_vocabulary_and_unticking_excludes(qtbot, library):
+    from core.progress import run_job
+
+    run_job(library.scan())
+    dlg = TrainingDialog(library, defaults={**TINY, "exclude_tags": ["chirps"]})
+    qtbot.addWidget(dlg)
+    with qtbot.waitSignal(dlg.tagsLoaded, timeout=60_000) as sig:
+        dlg.show()
+    assert sig.args[0] >= 4
+    # the synthetic collection's folders are its classes; "chirps" (plural) excluded the tag "chirp"
+    assert dlg.tag_checked("tone") is True and dlg.tag_checked("noise") is True
+    assert dlg.tag_checked("chirp") is False
+    assert "sounds" in dlg.tags_note.text()
+    dlg.set_tag_checked("click", False)
+    assert dlg.config().exclude_tags == ["chirps", "click"]
+    dlg.set_tag_checked("chirp", True)
+    assert dlg.config().exclude_tags == ["click"]
+    dlg.exclude.setText("click, tones")
+    dlg.exclude.editingFinished.emit()
+    assert dlg.tag_checked("tone") is False and dlg.tag_checked("noise") is True
