@@ -423,5 +423,6 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(icon("app"))
     qss = resource_path("style.qss")
     if qss.exists():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        icons = resource_path("icons").as_posix()  # url(@ICONS@/x.svg) in the sheet: the installed icon folder
+        app.setStyleSheet(qss.read_text(encoding="utf-8").replace("@ICONS@", icons))
     return app

@@ -395,3 +395,15 @@ def test_training_from_the_menu_switches_the_map_to_the_new_model(qtbot, make_wi
     qtbot.waitUntil(lambda: win.pipeline.ready, timeout=READY_MS)
     assert "menu-model" in win.pipeline.library.models()
     assert len(win.state.ids) > 0
+
+
+def test_style_sheet_images_resolve_to_bundled_files(qapp):
+    import re
+    from pathlib import Path
+
+    from desktop_app.app import create_app
+
+    sheet = create_app().styleSheet()
+    urls = re.findall(r"url\(([^)]+)\)", sheet)
+    assert "@ICONS@" not in sheet and urls  # e.g. the check mark of ticked check boxes
+    assert all(Path(u).is_file() for u in urls)
