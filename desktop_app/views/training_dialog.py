@@ -1,8 +1,9 @@
 """Train a model on the user's own collection: settings, a live per-term loss plot, ETA, cancel, verdict.
 
 ``TrainingDialog(library, parent=None, defaults=None)`` runs :func:`core.training.loop.train_job` on a
-superqt worker thread. Every training step's loss terms (``Progress.partial``) become points on one
-pyqtgraph curve per term; epoch ends add validation points. At the end the held-out verdict is shown
+worker thread (:class:`desktop_app.workers.JobManager`). Every training step's loss terms
+(``Progress.partial``) become points of one pyqtgraph curve per term (faint per step, bold running
+mean); epoch ends add validation points. At the end the held-out verdict is shown
 and ``trained(model_name)`` is emitted so the main window can redraw the map with the new model.
 
 A tag list shows the vocabulary the run would use (tag, sounds, informativeness; computed by
@@ -81,6 +82,8 @@ class TrainingDialog(QDialog):
         self._stop = threading.Event()
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._points: dict[str, tuple[list[float], list[float]]] = {}
+        self._raw: dict[str, pg.PlotDataItem] = {}  # faint per-step lines under the smoothed ones
+        self._smooth: dict[str, list[float]] = {}
         self.result = None
         self.state = "idle"
         self._tags_job = None
@@ -374,9 +377,11 @@ class TrainingDialog(QDialog):
         self.cancel_button.setEnabled(busy)
 
     def _reset_plot(self) -> None:
-        for c in self._curves.values():
+        for c in [*self._curves.values(), *self._raw.values()]:
             self.plot.removeItem(c)
         self._curves.clear()
+        self._raw.clear()
+        self._smooth.clear()
         self._points.clear()
 
     def curve_points(self, term: str) -> int:
@@ -384,18 +389,29 @@ class TrainingDialog(QDialog):
         return len(self._points.get(term, ([], []))[0])
 
     def _add_point(self, term: str, x: float, y: float) -> None:
+        """Step terms: a faint raw line and a bold running mean (EMA, 0.1); validation: dots."""
         if term not in self._curves:
             colour = TERM_COLOURS.get(term.removeprefix("val_"), "#aecbfa")
             if term.startswith("val_"):
                 item = self.plot.plot([], [], pen=None, symbol="o", symbolSize=7, symbolBrush=colour, name=term)
             else:
-                item = self.plot.plot([], [], pen=pg.mkPen(colour, width=1.5), name=term)
+                faint = pg.mkColor(colour)
+                faint.setAlpha(70)
+                self._raw[term] = self.plot.plot([], [], pen=pg.mkPen(faint, width=1))
+                item = self.plot.plot([], [], pen=pg.mkPen(colour, width=2), name=term)
             self._curves[term] = item
             self._points[term] = ([], [])
+            self._smooth[term] = []
         xs, ys = self._points[term]
         xs.append(x)
         ys.append(y)
-        self._curves[term].setData(xs, ys)
+        if term in self._raw:
+            sm = self._smooth[term]
+            sm.append(y if not sm else sm[-1] + 0.1 * (y - sm[-1]))
+            self._raw[term].setData(xs, ys)
+            self._curves[term].setData(xs, sm)
+        else:
+            self._curves[term].setData(xs, ys)
 
     def _on_progress(self, p: Progress) -> None:
         if self._stop.is_set():
