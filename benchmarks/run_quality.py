@@ -110,6 +110,10 @@ def shown(argv: list[str]) -> str:
     return "sound-explorer " + " ".join(shlex.quote(rel(a)) for a in argv)
 
 
+class CommandFailed(Exception):
+    """A ``sound-explorer`` command exited non-zero; the message is its last output line."""
+
+
 def cli(argv: list[str], log: str, dry: bool) -> float:
     """Run ``sound-explorer ARGV`` (output to ``benchmarks/out/logs/LOG.log``); return its wall time."""
     print(f"$ {shown(argv)}", flush=True)
@@ -117,10 +121,12 @@ def cli(argv: list[str], log: str, dry: bool) -> float:
         return 0.0
     LOGS.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    with (LOGS / f"{log}.log").open("w") as fh:
+    path = LOGS / f"{log}.log"
+    with path.open("w") as fh:
         code = subprocess.call([str(CLI), *argv], stdout=fh, stderr=subprocess.STDOUT)
     if code != 0:
-        raise SystemExit(f"{shown(argv)} failed (exit {code}); see {LOGS / (log + '.log')}")
+        lines = path.read_text().strip().splitlines()
+        raise CommandFailed(lines[-1] if lines else f"exit {code}")
     return time.perf_counter() - t
 
 
@@ -183,8 +189,13 @@ def run_set(name: str, settings: list[int], models: list[str], seed: int, fresh:
                 continue
             trained = f"s{setting}-{model}"
             argv = ["train", str(root), "-q", "--name", trained, "--seed", str(seed), *GRID[model], *extra]
-            wall = cli(argv, f"{name}-{setting}-{model}", dry)
             train_cmd = shown(argv)
+            try:
+                wall = cli(argv, f"{name}-{setting}-{model}", dry)
+            except CommandFailed as exc:  # e.g. a sampler that cannot run on this set: say so in the table
+                print(f"[{name} {setting}] {model}: {exc}", flush=True)
+                save_result(key, {"map": None, "error": str(exc), "command": train_cmd})
+                continue
             scores, eval_cmd = evaluate(root, labels, groups_csv, [trained], f"{name}-{setting}-{model}-eval", dry)
             if dry:
                 continue
@@ -210,6 +221,9 @@ def tables(sets: list[str]) -> str:
                 r = res.get(f"{s}|{setting}|{n}")
                 if r is None:
                     cells.append("–")
+                    continue
+                if r.get("map") is None:
+                    cells.append("n/a")
                     continue
                 cell = f"{r['map']:.3f}"
                 if n not in ("mfcc", "pretrained"):

@@ -82,13 +82,21 @@ def _check_resumable(saved: dict[str, Any], config: TrainConfig) -> None:
                          "train without --resume (or with a new --name)")
 
 
-def _samplers(config: TrainConfig, data: TrainingData, pool: np.ndarray, ranking) -> JointSampler | None:
-    if config.method != "triplet" or len(pool) < 2:
+def _samplers(config: TrainConfig, data: TrainingData, pool: np.ndarray, ranking,
+              required: bool = False) -> JointSampler | None:
+    """The joint sampler over ``pool``; ``None`` when none can run (``required``: raise, saying why)."""
+    if config.method != "triplet":
+        return None
+    if len(pool) < 2:
+        if required:
+            raise ValueError(f"triplet training needs at least 2 training sounds, there are {len(pool)}")
         return None
     ctx = SamplingContext(data.store, pool, data.vocab.sound_tags, data.vocab.weights, ranking)
     try:
         return build_sampler(config, ctx)
-    except SamplerUnavailable:
+    except SamplerUnavailable as exc:
+        if required:
+            raise ValueError(f"cannot train: {exc}") from None
         return None
 
 
@@ -183,9 +191,7 @@ def train_job(library, config: TrainConfig, *, resume: bool = False, device: str
     tags = data.vocab.multi_hot() if data.vocab.size else None
     obj = Objective(config, model, dev, data.ref_vectors, tags)
     ranking = _ranking(config, data)
-    train_sampler = _samplers(config, data, data.train, ranking)
-    if config.method == "triplet" and train_sampler is None:
-        raise ValueError("no triplet sampler can run on this library (too few sounds?)")
+    train_sampler = _samplers(config, data, data.train, ranking, required=True)
     val_sampler = _samplers(config, data, data.val, ranking)
 
     history: list[dict[str, Any]] = []

@@ -188,3 +188,18 @@ def test_preview_tags_lists_excluded_tags_and_uses_existing_vectors(fresh_synth,
         # the folder tags name the classes, so they sound alike under mfcc
         idx = after.vocab.index()
         assert all(after.vocab.consistency[idx[t]] > 0 for t in ("tone", "noise", "click", "chirp") if t in idx)
+
+
+def test_a_sampler_that_cannot_run_says_why(tmp_path):
+    import soundfile as sf
+
+    from tests.synth import CLASSES, make_sound
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "short"
+    for k in range(12):  # every sound shorter than one patch: no two moments of one recording to pair
+        (root / CLASSES[k % 4]).mkdir(parents=True, exist_ok=True)
+        sf.write(root / CLASSES[k % 4] / f"s{k}.wav", make_sound(CLASSES[k % 4], rng, seconds=0.8), 22050)
+    cfg = TrainConfig(name="prox", samplers={"proximity": 1.0}, epochs=1, **TINY)
+    with Library.open(root, tmp_path / "cat.sqlite") as lib, pytest.raises(ValueError, match="proximity: no sound"):
+        run_job(train_job(lib, cfg))

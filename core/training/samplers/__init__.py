@@ -22,7 +22,7 @@ class JointSampler:
     def __init__(self, samplers: list[tuple[Sampler, float]], skipped: dict[str, str] | None = None) -> None:
         self.samplers = [(s, float(w)) for s, w in samplers if w > 0]
         if not self.samplers:
-            reasons = "; ".join((skipped or {}).values())
+            reasons = "; ".join(f"{k}: {v}" for k, v in (skipped or {}).items())
             raise SamplerUnavailable("no sampler can run on this collection" + (f" ({reasons})" if reasons else ""))
         w = np.array([w for _, w in self.samplers])
         self.p = w / w.sum()

@@ -27,7 +27,7 @@ class ProximitySampler(Sampler):
         room = np.array([max(s[2] for s in store.segments[int(i)]) - store.patch_frames for i in ctx.pool])
         ok = room >= 1
         if not ok.any():
-            raise SamplerUnavailable("proximity: no sound is longer than one patch")
+            raise SamplerUnavailable("no sound is longer than one patch (2.2 s), so no recording has two moments to pair")
         self.eligible = ctx.pool[ok]
         w = store.n_frames[self.eligible].astype(np.float64)
         self.p = w / w.sum()
@@ -65,7 +65,7 @@ class TagSampler(Sampler):
     def __init__(self, ctx: SamplingContext) -> None:
         super().__init__(ctx)
         if ctx.sound_tags is None:
-            raise SamplerUnavailable("tags: the library has no usable tags")
+            raise SamplerUnavailable("the library has no usable tags")
         self.tags = ctx.sound_tags
         members: dict[int, list[int]] = {}
         for i in ctx.pool:
@@ -74,7 +74,7 @@ class TagSampler(Sampler):
         self.members = {t: np.array(m) for t, m in members.items() if len(m) >= 2}
         self.anchors = np.array([int(i) for i in ctx.pool if any(t in self.members for t in self.tags[int(i)])])
         if len(self.anchors) < 2:
-            raise SamplerUnavailable("tags: fewer than two sounds share a tag")
+            raise SamplerUnavailable("fewer than two sounds share a tag")
         n_tags = 1 + max(self.members)
         self.weights = np.ones(n_tags) if ctx.tag_weights is None else np.asarray(ctx.tag_weights, np.float64)
 
@@ -87,7 +87,7 @@ class TagSampler(Sampler):
                 return cand
         free = [int(i) for i in pool if int(i) != anchor and not mine.intersection(self.tags[int(i)])]
         if not free:
-            raise SamplerUnavailable("tags: a sound shares a tag with every other sound")
+            raise SamplerUnavailable("a sound shares a tag with every other sound")
         return int(rng.choice(free))
 
     def sample(self, n: int, rng: np.random.Generator) -> Triplets:
@@ -114,7 +114,7 @@ class RankedSampler(Sampler):
     def __init__(self, ctx: SamplingContext, top: int = 5, far: int = 50) -> None:
         super().__init__(ctx)
         if ctx.ranking is None:
-            raise SamplerUnavailable("ranked: no reference ranking")
+            raise SamplerUnavailable("no reference ranking")
         self.top, self.far = int(top), int(far)
         in_pool = np.zeros(len(ctx.store), dtype=bool)
         in_pool[ctx.pool] = True
