@@ -214,6 +214,18 @@ class MainWindow(QMainWindow):
         dialog.show()
         self._training_dialog = dialog
 
+    def open_compare(self) -> None:
+        """Every model of the open library side by side against its labels (folders, prefix or a CSV)."""
+        lib = self.pipeline.library
+        if lib is None:
+            self.statusBar().showMessage("Open a library first", 4000)
+            return
+        from desktop_app.views.compare_dialog import CompareDialog
+
+        dialog = CompareDialog(lib, self.jobs, self)
+        dialog.show()
+        self._compare_dialog = dialog
+
     def _on_trained(self, name: str) -> None:
         lib = self.pipeline.library
         if lib is None:

@@ -79,6 +79,8 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
     # ------------------------------------------------------------------------ Playback
     m = mb.addMenu("&Model")
     m.addAction(act("train", "&Train on this library…", win.open_training, "Ctrl+T"))
+    m.addAction(act("compare", "&Compare models…", win.open_compare,
+                    tip="QbE mAP, P@10, kNN accuracy and cluster NMI of every model against the folders or a CSV"))
 
     m = mb.addMenu("&Playback")
     m.addAction(act("play", "&Play / stop", win.toggle_play, "Space", "play",
