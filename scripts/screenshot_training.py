@@ -6,7 +6,8 @@ Opens FOLDER (default: the bundled demo collection) in a fresh home with the ``p
 opens Model → Train on this library…, lets the tag list load (docs/img/training-tags.png), starts a
 default triplet run with ``--epochs`` epochs, and when it has finished writes the dialog with its
 loss curves and verdict (docs/img/training.png) and the main window redrawn with the new model
-(docs/img/map-trained.png).
+(docs/img/map-trained.png); then Model → Compare models… scores the models against the folders
+(docs/img/compare.png).
 """
 
 from __future__ import annotations
@@ -72,15 +73,18 @@ def main() -> int:
 
     def finish() -> None:
         shot(win, "map-trained.png")
-        win.close()
-        app.quit()
+        win.open_compare()
+        dlg = win._compare_dialog
+        dlg.scored.connect(lambda _rows: QTimer.singleShot(500, lambda: (shot(dlg, "compare.png"), done.append("compare"),
+                                                                         win.close(), app.quit())))
+        dlg.run()
 
     win.pipeline.mapReady.connect(on_map)
     win.show()
     QTimer.singleShot(0, lambda: win.open_library(args.folder or demo_dir()))
     QTimer.singleShot(1_500_000, app.quit)
     app.exec()
-    return 0 if "map" in done else 1
+    return 0 if "compare" in done else 1
 
 
 if __name__ == "__main__":

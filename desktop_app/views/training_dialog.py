@@ -142,6 +142,7 @@ class TrainingDialog(QDialog):
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
 
         self.status = QLabel("Ready.")
