@@ -73,6 +73,9 @@ class TrainConfig:
     patience: int = 4  # early stopping: epochs clearly worse than the best on validation
     val_fraction: float = 0.1  # held out for early stopping
     test_fraction: float = 0.15  # held out for the verdict
+    # the verdict: the new model must beat the reference by more than verdict_margin/√(held-out
+    # queries) to become the default (0.15 ≈ half a standard error of the mAP difference)
+    verdict_margin: float = 0.15
     val_batches: int = 6
     seed: int = 0
     max_minutes: float | None = None  # stop (keeping the best epoch) after this much training time

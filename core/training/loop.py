@@ -37,7 +37,7 @@ from core.training.samplers import JointSampler, SamplerUnavailable, SamplingCon
 from core.training.steps import Objective
 from core.training.verdict import MIN_QUERIES, Verdict, judge
 
-RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp"}
+RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp", "verdict_margin"}
 
 
 @dataclass(slots=True)
@@ -301,7 +301,8 @@ def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[st
     yield from library.embed(result.name)
     yield Progress(stage="verdict", message=f"{result.name} vs {data.reference}")
     label_sets = {int(data.ids[i]): {data.vocab.tags[t] for t in data.vocab.sound_tags[i]} for i in range(len(data.ids))}
-    verdict = judge(library, result.name, data.reference, data.ids[data.test], label_sets)
+    verdict = judge(library, result.name, data.reference, data.ids[data.test], label_sets,
+                    margin_se=config.verdict_margin)
     result.verdict = verdict
     if verdict.wins:
         library.catalog.set_default_model(result.name)

@@ -47,10 +47,13 @@ def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_sets: dict[int, set[str]],
-          others: tuple[str, ...] = ("mfcc",), min_gain: float = 0.0) -> Verdict:
+          others: tuple[str, ...] = ("mfcc",), min_gain: float = 0.0, margin_se: float = 0.0) -> Verdict:
     """Score ``model`` and ``reference`` (and any of ``others`` already embedded) on ``held_out_ids``.
 
-    ``label_sets``: sound id → its vocabulary tags. Both models must be embedded already.
+    ``label_sets``: sound id → its vocabulary tags. Both models must be embedded already. The model
+    wins only if it beats the reference by more than ``min_gain + margin_se / √queries``: with a
+    few dozen held-out queries the mAP difference is noisy (its standard error is roughly
+    0.3/√queries), and a model that does not clearly win must not replace the default.
     """
     from core.evaluation import qbe_map_multi
 
@@ -74,10 +77,14 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
             continue
         v.scores[name] = qbe_map_multi(vecs[rows], [label_sets[int(i)] for i in ids[rows]])
     new, old = v.scores[model], v.scores[reference]
-    v.wins = bool(np.isfinite(new) and np.isfinite(old) and new > old + min_gain)
+    margin = min_gain + margin_se / np.sqrt(len(queries))
+    v.wins = bool(np.isfinite(new) and np.isfinite(old) and new > old + margin)
     delta = new - old
     if v.wins:
         v.summary = f"{model} wins: QbE mAP {new:.3f} vs {old:.3f} for {reference} ({delta:+.3f}); made the default"
+    elif delta > 0:
+        v.summary = (f"{model} beats {reference} by too little to be sure: QbE mAP {new:.3f} vs {old:.3f} "
+                     f"({delta:+.3f}, margin {margin:.3f} on {len(queries)} held-out sounds); the default is unchanged")
     else:
         v.summary = (f"{model} does not beat {reference}: QbE mAP {new:.3f} vs {old:.3f} ({delta:+.3f}); "
                      f"the default is unchanged")
