@@ -58,6 +58,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--min-consistency", type=float, default=d.min_consistency,
                    help="drop tags whose sounds are no more alike than random pairs (reference encoder)")
     p.add_argument("--patience", type=int, default=d.patience)
+    p.add_argument("--verdict-margin", type=float, default=d.verdict_margin,
+                   help="become the default only when beating the reference by more than this/√(held-out sounds)")
     p.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads (0: default)")
@@ -117,7 +119,7 @@ def config_from_args(args: argparse.Namespace):
         exclude_tags=[t.strip() for t in args.exclude_tags.split(",") if t.strip()],
         min_consistency=args.min_consistency, epochs=args.epochs, batch_size=args.batch_size,
         steps_per_epoch=args.steps_per_epoch, lr=args.lr, patience=args.patience, seed=args.seed,
-        max_minutes=args.max_minutes, threads=args.threads,
+        max_minutes=args.max_minutes, threads=args.threads, verdict_margin=args.verdict_margin,
         train_on=read_path_list(args.train_on) if args.train_on else None,
     )
 
