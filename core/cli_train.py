@@ -8,7 +8,6 @@ and prints a result table on stdout.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 
@@ -95,21 +94,9 @@ def _loss_terms(p: Progress) -> dict[str, str] | None:
     return None
 
 
-def read_path_list(path: Path) -> list[str]:
-    """Relative paths, one per line, or the first column of a CSV (a ``path`` header is skipped)."""
-    out: list[str] = []
-    with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
-        for row in csv.reader(fh):
-            if not row or not row[0].strip() or row[0].strip().lower() in ("path", "relpath", "file"):
-                continue
-            out.append(row[0].strip().replace("\\", "/"))
-    if not out:
-        raise ValueError(f"{path}: no paths listed")
-    return out
-
-
 def config_from_args(args: argparse.Namespace):
     from core.training.config import TrainConfig, parse_samplers
+    from core.training.evaluate import read_path_list
 
     return TrainConfig(
         name=args.name, method=args.method, init=args.init, dim=args.dim, width=args.width,

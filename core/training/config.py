@@ -100,6 +100,8 @@ class TrainConfig:
         if self.method == "triplet" and not any(w > 0 for w in self.samplers.values()):
             raise ValueError("triplet training needs at least one sampler with a positive weight")
         self.mix_alpha = (float(self.mix_alpha[0]), float(self.mix_alpha[1]))
+        if self.train_on is not None:
+            self.train_on = sorted({p.strip().replace("\\", "/") for p in self.train_on if p.strip()})
 
     @property
     def uses_tags(self) -> bool:
@@ -130,8 +132,6 @@ class TrainConfig:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["mix_alpha"] = list(self.mix_alpha)
-        if self.train_on is not None:
-            d["train_on"] = sorted(self.train_on)
         return d
 
     @classmethod

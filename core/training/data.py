@@ -8,6 +8,7 @@ verdict) sets (seeded; a resumed run reuses the saved split), and fills the log-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,14 @@ def resolve_reference(library, reference: str) -> str:
     return "mfcc"
 
 
+def trainable(config: TrainConfig) -> Callable[[str], bool]:
+    """``relpath → bool``: whether a sound may be trained on (``config.train_on`` restricts it)."""
+    if config.train_on is None:
+        return lambda _relpath: True
+    wanted = frozenset(config.train_on)
+    return wanted.__contains__
+
+
 def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int, eligible: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded random split of ``range(n)`` (or of ``eligible``) into (train, val, test) index arrays.
@@ -80,13 +89,11 @@ def prepare(library, config: TrainConfig, saved_split: dict[str, list[int]] | No
     if len(ids) < 4:
         raise ValueError(f"training needs at least 4 readable sounds, the library has {len(ids)}")
     rows_by_id = {r.id: r for r in library.sounds()}
-    keep = np.array([int(i) in rows_by_id for i in ids], dtype=bool)
-    if config.train_on is not None:
-        wanted = {p.replace("\\", "/") for p in config.train_on}
-        keep &= np.array([int(i) in rows_by_id and rows_by_id[int(i)].relpath in wanted for i in ids], dtype=bool)
-        if keep.sum() < 4:
-            raise ValueError(f"training needs at least 4 sounds: only {int(keep.sum())} of the {len(wanted)} "
-                             "sounds to train on are embedded sounds of this library")
+    allowed = trainable(config)
+    keep = np.array([int(i) in rows_by_id and allowed(rows_by_id[int(i)].relpath) for i in ids], dtype=bool)
+    if config.train_on is not None and keep.sum() < 4:
+        raise ValueError(f"training needs at least 4 sounds: only {int(keep.sum())} of the {len(config.train_on)} "
+                         "sounds to train on are embedded sounds of this library")
     ids, ref = ids[keep], ref[keep]
     rows = [rows_by_id[int(i)] for i in ids]
 
@@ -141,13 +148,11 @@ class TagPreview:
     """The vocabulary a training run would use, before training (the app's tag list).
 
     ``vocab`` is built with ``exclude=()`` so that the tags the user excluded are still listed (with
-    their counts) and can be switched back on; ``excluded`` is the config's exclusion list;
-    ``reference`` names the encoder whose vectors weighed the tags, or is ``None`` when the library
+    their counts) and can be switched back on; ``reference`` names the encoder whose vectors weighed the tags, or is ``None`` when the library
     has no vectors of it yet (then tags are weighed by IDF only, and the consistency filter is off).
     """
 
     vocab: Vocabulary
-    excluded: list[str]
     reference: str | None
     n_sounds: int
 
@@ -165,12 +170,11 @@ def preview_tags(library, config: TrainConfig) -> Job[TagPreview]:
     else:
         keep = [k for k, i in enumerate(ids) if int(i) in rows_by_id]
         rows, ref = [rows_by_id[int(ids[k])] for k in keep], ref[keep]
-    if config.train_on is not None:
-        wanted = set(config.train_on)
-        sel = [k for k, r in enumerate(rows) if r.relpath in wanted]
-        rows, ref = [rows[k] for k in sel], (ref[sel] if ref is not None else None)
+    allowed = trainable(config)
+    sel = [k for k, r in enumerate(rows) if allowed(r.relpath)]
+    rows, ref = [rows[k] for k in sel], (ref[sel] if ref is not None else None)
     vocab = build_vocabulary([r.tags for r in rows], max_tags=config.max_tags, max_doc_freq=config.max_doc_freq,
                              min_count=config.min_tag_count, reference=ref,
                              min_consistency=config.min_consistency if ref is not None else None)
     yield Progress(stage="tags", done=1, total=1, message=f"{vocab.size} tags")
-    return TagPreview(vocab, list(config.exclude_tags), reference, len(rows))
+    return TagPreview(vocab, reference, len(rows))

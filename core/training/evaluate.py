@@ -10,7 +10,7 @@ labels and the HDBSCAN / k-means / kNN-graph clusterings (:mod:`core.clustering`
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,14 +34,26 @@ def label_of(relpath: str, spec: str, table: dict[str, str] | None = None) -> st
     raise ValueError(f"unknown label source {spec!r}: folder, top, prefix or a CSV file")
 
 
-def read_label_csv(path: Path) -> dict[str, str]:
-    """``path,label`` rows (a header row starting with ``path`` is skipped)."""
-    out: dict[str, str] = {}
+def _csv_rows(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """``(relative path with / separators, the other cells)`` per row; a header row starting with
+    ``path``/``relpath``/``file`` and rows with an empty first cell are skipped."""
     with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
         for row in csv.reader(fh):
-            if len(row) < 2 or row[0].strip().lower() in ("path", "relpath", "file"):
+            if not row or not row[0].strip() or row[0].strip().lower() in ("path", "relpath", "file"):
                 continue
-            out[row[0].strip().replace("\\", "/")] = row[1].strip()
+            yield row[0].strip().replace("\\", "/"), row[1:]
+
+
+def read_label_csv(path: Path) -> dict[str, str]:
+    """``path,label`` rows (rows without a label are skipped)."""
+    return {rel: rest[0].strip() for rel, rest in _csv_rows(path) if rest}
+
+
+def read_path_list(path: Path) -> list[str]:
+    """Relative paths, one per line, or the first column of a CSV."""
+    out = [rel for rel, _rest in _csv_rows(path)]
+    if not out:
+        raise ValueError(f"{path}: no paths listed")
     return out
 
 

@@ -1,4 +1,5 @@
-"""Trained models as encoders: :class:`TrainedEncoder` and :func:`register_trained_models`.
+"""Trained models as encoders: :class:`TrainedEncoder` (registered by
+:func:`core.training.registration.register_trained_models`).
 
 A trained model lives in the library's catalog (``models`` table: name, version, kind, config,
 history, metrics, weights path) and its weights file (a plain state dict, loaded with
@@ -55,5 +56,3 @@ class TrainedEncoder(Encoder):
     def embed_patches(self, patches: torch.Tensor) -> torch.Tensor:
         return self.net(patches.to(self.device).float())
 
-
-from core.training.registration import register_trained_models  # noqa: E402,F401  (re-export)

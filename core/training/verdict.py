@@ -1,9 +1,9 @@
 """The verdict: is the trained model better than where it started, on sounds it never trained on?
 
-Held-out sounds (the validation split) are the queries and candidates; relevance is the library's
-own tag vocabulary (a candidate is relevant when it shares a tag with the query), scored with
+Held-out sounds (the test split) are the queries and candidates; relevance is the library's own
+tag vocabulary (a candidate is relevant when it shares a tag with the query), scored with
 :func:`core.evaluation.qbe_map_multi`. The trained model wins only if its QbE mAP beats the
-reference encoder's by at least ``min_gain``; only then does it become the library's default.
+reference encoder's by more than a noise margin; only then does it become the library's default.
 """
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_sets: dict[int, set[str]],
-          others: tuple[str, ...] = ("mfcc",), min_gain: float = 0.0, margin_se: float = 0.0) -> Verdict:
+          others: tuple[str, ...] = ("mfcc",), margin_se: float = 0.0) -> Verdict:
     """Score ``model`` and ``reference`` (and any of ``others`` already embedded) on ``held_out_ids``.
 
     ``label_sets``: sound id → its vocabulary tags. Both models must be embedded already. The model
-    wins only if it beats the reference by more than ``min_gain + margin_se / √queries``: with a
+    wins only if it beats the reference by more than ``margin_se / √queries``: with a
     few dozen held-out queries the mAP difference is noisy (its standard error is roughly
     0.3/√queries), and a model that does not clearly win must not replace the default.
     """
@@ -77,7 +77,7 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
             continue
         v.scores[name] = qbe_map_multi(vecs[rows], [label_sets[int(i)] for i in ids[rows]])
     new, old = v.scores[model], v.scores[reference]
-    margin = min_gain + margin_se / np.sqrt(len(queries))
+    margin = margin_se / np.sqrt(len(queries))
     v.wins = bool(np.isfinite(new) and np.isfinite(old) and new > old + margin)
     delta = new - old
     if v.wins:

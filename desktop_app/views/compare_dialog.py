@@ -37,7 +37,6 @@ class CompareDialog(QDialog):
         self.setWindowTitle("Compare models")
         self.library, self.jobs = library, jobs
         self._csv: dict[str, str] = {}
-        self._handle = None
         self.rows: list[dict[str, Any]] = []
         self._build()
 
@@ -118,7 +117,7 @@ class CompareDialog(QDialog):
         self.run_button.setEnabled(False)
         self.note.setText("Scoring every model…")
         lib = self.library
-        self._handle = self.jobs.submit(
+        self.jobs.submit(
             "compare", lambda: evaluate_library(lib, labels, groups), description="comparing models",
             on_result=self._show, on_error=lambda err: self._done(f"Could not compare: {err.exc}"),
             on_cancel=lambda: self._done("Cancelled."))

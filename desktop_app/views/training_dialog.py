@@ -86,7 +86,6 @@ class TrainingDialog(QDialog):
         self._smooth: dict[str, list[float]] = {}
         self.result = None
         self.state = "idle"
-        self._tags_job = None
         self._filling_tags = False
         self._tags_requested = False
         self._build()
@@ -216,10 +215,14 @@ class TrainingDialog(QDialog):
             self.sampler_weight[s].setValue(float(samplers.get(s, 1.0)) or 1.0)
 
     # -- settings → config ------------------------------------------------------------------
+    def _defaults_kw(self) -> dict[str, Any]:
+        """The ``defaults`` that are :class:`TrainConfig` fields."""
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        return {k: v for k, v in self.defaults.items() if k in known}
+
     def config(self) -> TrainConfig:
         """The :class:`TrainConfig` the form (plus ``defaults``) describes. Raises ``ValueError``."""
-        known = {f.name for f in dataclasses.fields(TrainConfig)}
-        kw = {k: v for k, v in self.defaults.items() if k in known}
+        kw = self._defaults_kw()
         kw.update(
             method=self.method.currentText(), init=self.init.currentText(), keep=self.keep.currentText(),
             epochs=self.epochs.value(), name=self.name.text().strip(),
@@ -257,11 +260,10 @@ class TrainingDialog(QDialog):
         self._tags_requested = True
         try:
             cfg = self.config()
-        except ValueError:
-            cfg = TrainConfig(**{k: v for k, v in self.defaults.items()
-                                 if k in {f.name for f in dataclasses.fields(TrainConfig)} and k != "samplers"})
+        except ValueError:  # e.g. no sampler ticked: the tags do not depend on the samplers
+            cfg = TrainConfig(**{k: v for k, v in self._defaults_kw().items() if k != "samplers"})
         self.tags_note.setText("Reading tags…")
-        self._tags_job = self._manager().submit(
+        self._manager().submit(
             "tags", lambda: preview_tags(self.library, cfg), description="reading tags",
             on_result=self._show_tags, on_error=lambda err: self.tags_note.setText(f"Tags unavailable: {err.exc}"))
 
@@ -294,17 +296,16 @@ class TrainingDialog(QDialog):
                                if vocab.size else "No usable tags: the tag sampler and COALA need some.")
         self.tagsLoaded.emit(vocab.size)
 
+    def _tag_items(self) -> list[QTableWidgetItem]:
+        return [self.tags_table.item(row, 0) for row in range(self.tags_table.rowCount())]
+
     def tag_checked(self, tag: str) -> bool | None:
         """Whether ``tag`` is ticked in the list (``None`` when it is not listed)."""
-        for row in range(self.tags_table.rowCount()):
-            item = self.tags_table.item(row, 0)
-            if item.text() == tag:
-                return item.checkState() == Qt.CheckState.Checked
-        return None
+        item = next((i for i in self._tag_items() if i.text() == tag), None)
+        return None if item is None else item.checkState() == Qt.CheckState.Checked
 
     def set_tag_checked(self, tag: str, on: bool) -> None:
-        for row in range(self.tags_table.rowCount()):
-            item = self.tags_table.item(row, 0)
+        for item in self._tag_items():
             if item.text() == tag:
                 item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
@@ -323,8 +324,7 @@ class TrainingDialog(QDialog):
         excluded = self._excluded_normalised()
         self._filling_tags = True
         try:
-            for row in range(self.tags_table.rowCount()):
-                item = self.tags_table.item(row, 0)
+            for item in self._tag_items():
                 want = Qt.CheckState.Unchecked if item.text() in excluded else Qt.CheckState.Checked
                 if item.checkState() != want:
                     item.setCheckState(want)
