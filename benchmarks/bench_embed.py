@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(folder: Path, model: str, db: Path, env: dict[str, str]) -> tuple[float, str]:
     t = time.perf_counter()
     r = subprocess.run(
-        [sys.executable, "-m", "core.cli", "embed", str(folder), "--model", model, "--catalog", str(db), "-q"],
+        [sys.executable, "-m", "core.cli.main", "embed", str(folder), "--model", model, "--catalog", str(db), "-q"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )
     return time.perf_counter() - t, r.stdout.strip().splitlines()[0]

@@ -6,7 +6,7 @@ Measures, for clustered random points (30 Gaussian blobs + 10% uniform noise):
   i.e. one full repaint), after moving the view by a tiny amount so no cache can be reused;
   for MapView also a "static" repaint (same view, e.g. the hover ring moved: cached raster);
   three views: everything, one cluster (±2σ), close-up (±0.3σ);
-* hover pick: naive ``ScatterPlotItem.pointsAt`` vs ``core.spatial.PointIndex.nearest`` (and
+* hover pick: naive ``ScatterPlotItem.pointsAt`` vs ``desktop_app.views.map.spatial.PointIndex.nearest`` (and
   ``MapView.pick`` end to end, and scipy ``cKDTree.query`` for reference); index build times;
 * recolour: naive ``setBrush(list of QBrush)`` and rebuild ``setData(..., brush=list)`` vs
   ``MapView.set_labels`` (no item rebuild), each followed by nothing (paint is measured above).
@@ -33,9 +33,9 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
-from core.spatial import PointIndex  # noqa: E402
-from desktop_app.views.map_overlays import cluster_color  # noqa: E402
-from desktop_app.views.map_view import MapView  # noqa: E402
+from desktop_app.views.map.spatial import PointIndex  # noqa: E402
+from desktop_app.views.map.overlays import cluster_color  # noqa: E402
+from desktop_app.views.map.view import MapView  # noqa: E402
 
 W, H = 1000, 800
 

@@ -1,4 +1,4 @@
-"""Exact cosine kNN: core.neighbors.NeighborIndex vs a naive numpy baseline, same run.
+"""Exact cosine kNN: core.maps.neighbors.NeighborIndex vs a naive numpy baseline, same run.
 
 Baseline per query: ``np.argsort(1 - X @ q)[:k]`` (a loop over queries for a batch).
 Sizes: 100k x 512 and 1M x 512 float32 (the 1M database is 2 GB; peak memory stays < 8 GB).
@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.neighbors import NeighborIndex  # noqa: E402
+from core.maps.neighbors import NeighborIndex  # noqa: E402
 
 
 def unit_random(n: int, d: int, seed: int = 0, chunk: int = 65536) -> np.ndarray:

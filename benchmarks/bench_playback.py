@@ -1,6 +1,6 @@
-"""Click-to-sound latency of ``desktop_app.playback.Player`` and its decode path, same run.
+"""Click-to-sound latency of ``desktop_app.controllers.playback.Player`` and its decode path, same run.
 
-* decode: ``core.audio.load(path, sample_rate=stream_rate)`` (torchaudio resampling, the naive
+* decode: ``core.audio.decode.load(path, sample_rate=stream_rate)`` (torchaudio resampling, the naive
   path) vs the Player's ``decode_for_playback`` (native-rate load + ``scipy.signal.resample_poly``),
   full files and the 1 s head the Player decodes synchronously;
 * latency: time from ``Player.play()`` to the audio callback that first writes the new sound's
@@ -37,8 +37,8 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 from PySide6 import QtCore  # noqa: E402
 
-from core import audio  # noqa: E402
-from desktop_app.playback import Player, decode_for_playback  # noqa: E402
+from core.audio import decode as audio
+from desktop_app.controllers.playback import Player, decode_for_playback  # noqa: E402
 from tests.synth import write_collection  # noqa: E402
 
 
@@ -83,7 +83,7 @@ def main() -> int:
     time.sleep(0.5)
     mine = timed(decode_for_playback, rate)
     head = timed(decode_for_playback, rate, 0.5)
-    rows.append(("decode whole file, core.audio.load(sample_rate=…) [torchaudio]", stats(naive), ""))
+    rows.append(("decode whole file, core.audio.decode.load(sample_rate=…) [torchaudio]", stats(naive), ""))
     rows.append(("decode whole file, decode_for_playback [resample_poly]", stats(mine),
                  f"{statistics.median(naive) / statistics.median(mine):.1f}× faster (median)"))
     rows.append(("decode 0.5 s head (what play() does on a cache miss)", stats(head), ""))

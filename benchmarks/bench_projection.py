@@ -1,4 +1,4 @@
-"""Map making: core.projection vs plain umap-learn, same run; numba cold vs warm start.
+"""Map making: core.maps.projection vs plain umap-learn, same run; numba cold vs warm start.
 
 1. ``project(UMAP)`` (streaming, ~50 live layouts) vs ``umap.UMAP(...).fit_transform``
    (no live layouts) on random clustered unit vectors, with trustworthiness of both maps.
@@ -37,7 +37,7 @@ def blobs(n: int, d: int = 64, k: int = 12, seed: int = 0) -> np.ndarray:
 COLD_SNIPPET = """
 import time, warnings, numpy as np
 t0 = time.perf_counter()
-from core import numba_cache
+from core.maps import numba_cache
 numba_cache.configure()
 if MODE == "ours":
     numba_cache.warm_up()
@@ -80,15 +80,15 @@ def main() -> None:
             name = "numba_cache.warm_up()" if mode == "ours" else "umap.UMAP fit+transform"
             print(f"{name:<28} | {cold:12.1f} | {warm:12.1f} | {cold / warm:4.1f}x")
 
-    from core import numba_cache
+    from core.maps import numba_cache
 
     numba_cache.configure()
     numba_cache.warm_up()
     import umap
 
-    from core.evaluation import trustworthiness
-    from core.progress import run_job
-    from core.projection import ProjectionParams, normalise_xy, place_new, project
+    from core.evaluation.metrics import trustworthiness
+    from core.jobs import run_job
+    from core.maps.projection import ProjectionParams, normalise_xy, place_new, project
 
     with warnings.catch_warnings():  # compile umap's own kernels (both kNN paths) before timing it
         warnings.simplefilter("ignore")
@@ -97,7 +97,7 @@ def main() -> None:
             blobs(300)
         ).transform(blobs(20, seed=1))
 
-    print("\nUMAP map: core.projection.project (streaming) vs umap.UMAP.fit_transform")
+    print("\nUMAP map: core.maps.projection.project (streaming) vs umap.UMAP.fit_transform")
     print(f"{'N x D':>12} | {'ours s':>7} | {'umap s':>7} | {'ours/umap':>9} | frames | trust ours | trust umap")
     for n in args.sizes:
         x = blobs(n)

@@ -16,8 +16,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from core.preview import pca_2d
-from desktop_app.state import SessionState
+from core.audio.preview import pca_2d
+from desktop_app.model.session import SessionState
 
 
 def main() -> None:

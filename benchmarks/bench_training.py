@@ -92,11 +92,11 @@ def part1(steps: int) -> None:
 
 
 def part2(folder: Path, n_batches: int = 5, batch: int = 48) -> None:
-    from core import audio
+    from core.audio import decode as audio
     from core.catalog import Catalog
     from core.catalog.scan import scan
-    from core.features import MelConfig, MelFrontend, make_patches
-    from core.progress import run_job
+    from core.audio.features import MelConfig, MelFrontend, make_patches
+    from core.jobs import run_job
     from core.training.feature_cache import FeatureCache
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +135,7 @@ def part3(folder: Path) -> None:
         walls = []
         for args in (["embed", str(folder), "-q", "--model", "pretrained"], ["train", str(folder), "-q"]):
             t = time.perf_counter()
-            r = subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env, capture_output=True,
+            r = subprocess.run([sys.executable, "-m", "core.cli.main", *args], cwd=ROOT, env=env, capture_output=True,
                                text=True)
             walls.append(time.perf_counter() - t)
             print(f"\n3) sound-explorer {' '.join(args)}: {walls[-1] / 60:.1f} min")

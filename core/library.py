@@ -1,6 +1,6 @@
 """A sound library: a folder plus its catalog. The one façade the CLI and the GUI both use.
 
-Every long operation is a job generator (see :mod:`core.progress`). Results are cached in the
+Every long operation is a job generator (see :mod:`core.jobs`). Results are cached in the
 catalog keyed by model, model version and parameters, so a second run on an unchanged library
 costs a directory walk and a few SQLite reads.
 """
@@ -17,10 +17,10 @@ import numpy as np
 from core.catalog import Catalog
 from core.catalog.scan import ScanReport, scan
 from core.encoders import EncoderRegistry, builtin_registry
-from core.progress import Job, Progress
+from core.jobs import Job, Progress
 
 if TYPE_CHECKING:  # torch-heavy modules load only when a model must run
-    from core.embed_report import EmbedReport
+    from core.embedding.report import EmbedReport
     from core.encoders.base import Encoder
 
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # torch-heavy modules load only when a model must run
 class MapResult:
     ids: np.ndarray  # int64 [N]
     xy: np.ndarray  # float32 [N, 2]
-    params: object  # core.projection.ProjectionParams
+    params: object  # core.maps.projection.ProjectionParams
     placed: int = 0  # how many new points were placed into an existing map
 
 
@@ -89,7 +89,7 @@ class Library:
 
     # -- jobs -------------------------------------------------------------------------------
     def scan(self) -> Job[ScanReport]:
-        from core.tags import make_tagger
+        from core.audio.tags import make_tagger
 
         return (yield from scan(self.catalog, tagger=make_tagger(self.root)))
 
@@ -99,10 +99,10 @@ class Library:
         version = self.model_version(model)
         missing = len(self.catalog.missing_embeddings(model, version))
         if not missing:  # nothing to do: no model is built, torch is not even imported
-            from core.embed_report import EmbedReport
+            from core.embedding.report import EmbedReport
 
             return EmbedReport(model, version, cached=self.catalog.count(), seconds=scan_report.seconds)
-        from core.embedding import embed_sounds
+        from core.embedding.job import embed_sounds
 
         encoder = self.encoder(model)
         report = yield from embed_sounds(self.catalog, encoder, batch_size=batch_size, keep_patches=keep_patches)
@@ -122,7 +122,7 @@ class Library:
 
     def map(self, model: str, params=None, *, recompute: bool = False) -> Job[MapResult]:
         """2-D map of the ``model`` embeddings. Cached; new sounds are placed without moving old ones."""
-        from core.projection import ProjectionParams, place_new, project
+        from core.maps.projection import ProjectionParams, place_new, project
 
         params = params or ProjectionParams()
         ids, vectors = self._require_vectors(model)
@@ -151,7 +151,7 @@ class Library:
 
     def cluster(self, model: str, method: str = "hdbscan", params: dict | None = None, *, space: str = "embedding"):
         """Cluster labels of the ``model`` embeddings (or of its current map with ``space='map'``). Cached."""
-        from core.clustering import Labelling, cluster
+        from core.maps.clustering import Labelling, cluster
 
         params = dict(params or {})
         ids, vectors = self._require_vectors(model)
@@ -174,7 +174,7 @@ class Library:
 
     # -- neighbours -------------------------------------------------------------------------
     def neighbor_index(self, model: str):
-        from core.neighbors import NeighborIndex
+        from core.maps.neighbors import NeighborIndex
 
         key = (model, self.model_version(model))
         if key not in self._neighbor_cache:
@@ -198,7 +198,7 @@ class Library:
 
     def embed_file(self, model: str, path: Path) -> np.ndarray:
         """Embed a file outside the library (query by example). Raises ``DecodeError``."""
-        from core import audio
+        from core.audio import decode as audio
 
         encoder = self.encoder(model)
         wave, _ = audio.load(path, encoder.sample_rate, max_seconds=600)

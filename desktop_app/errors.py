@@ -1,7 +1,7 @@
 """The one error path: uncaught exceptions and failed jobs are logged and shown in one dialog.
 
 :class:`ErrorReporter` installs ``sys.excepthook`` and ``threading.excepthook`` and receives
-worker errors (:class:`desktop_app.workers.JobError`). Each error is written with its traceback
+worker errors (:class:`desktop_app.controllers.jobs.JobError`). Each error is written with its traceback
 to ``core.paths.log_dir()/sound-explorer.log`` and then shown, on the GUI thread, by the
 ``show_error(title, message, details)`` callable — by default a single non-modal message box
 that collects further errors instead of stacking dialogs. The app keeps running.
@@ -47,7 +47,7 @@ def setup_logging(log_file: Path | None = None) -> Path:
 
 def readable(exc: BaseException) -> str:
     """One or two sentences a user can act on."""
-    from core.audio import DecodeError
+    from core.audio.decode import DecodeError
 
     if isinstance(exc, DecodeError):
         return f"Could not read the audio file {Path(exc.path).name}: {exc}"

@@ -2,7 +2,7 @@
 
     sound-explorer                    # the last library (the demo collection on first start)
     sound-explorer ~/Sounds/Foley     # open that folder
-    sound-explorer embed ~/Sounds     # a CLI subcommand → core.cli (no Qt is imported)
+    sound-explorer embed ~/Sounds     # a CLI subcommand → core.cli.main (no Qt is imported)
     sound-explorer --smoke [DIR]      # open DIR (or the demo), wait for the map + clusters, exit 0
     sound-explorer --screenshot out.png [DIR]   # same, then save a picture of the window
 
@@ -41,7 +41,7 @@ def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in CLI_COMMANDS:
-        from core.cli import main as cli_main
+        from core.cli.main import main as cli_main
 
         return int(cli_main(argv) or 0)
     args = parse_gui_args(argv)
@@ -76,8 +76,8 @@ def _run(args: argparse.Namespace, headless_run: bool) -> int:
     from PySide6.QtCore import QTimer
 
     from core.resources import demo_dir
-    from desktop_app.app import MainWindow, create_app
-    from desktop_app.settings import Settings
+    from desktop_app.window import MainWindow, create_app
+    from desktop_app.model.settings import Settings
 
     app = create_app(sys.argv[:1])
     settings = Settings.load()

@@ -2,7 +2,7 @@
 
 ``Catalog.open(root)`` opens (creating/migrating) the catalog stored in the per-user data dir;
 ``from core.catalog.scan import scan``: ``scan(catalog)`` is a job generator (see
-:mod:`core.progress`) returning a :class:`ScanReport`. (The function is deliberately not
+:mod:`core.jobs`) returning a :class:`ScanReport`. (The function is deliberately not
 re-exported here so that ``core.catalog.scan`` always names the module.)
 """
 

@@ -1,6 +1,6 @@
 """The scan job: bring a :class:`~core.catalog.db.Catalog` in step with the files of its folder.
 
-``scan(catalog)`` is a job generator (:mod:`core.progress`). It lists the folder, then
+``scan(catalog)`` is a job generator (:mod:`core.jobs`). It lists the folder, then
 
 - skips files whose relpath, size and mtime are unchanged (nothing is read at all);
 - hashes (blake2b-128) and probes new or changed files; a file that cannot be used is recorded
@@ -11,7 +11,7 @@
 - deletes the rows of files that vanished (embeddings go with them, ``ON DELETE CASCADE``).
 
 Writes are committed in batches (every :data:`BATCH_FILES` files or :data:`BATCH_SECONDS`) and a
-:class:`~core.progress.Progress` is yielded after each commit, so killing the process at any
+:class:`~core.jobs.Progress` is yielded after each commit, so killing the process at any
 moment loses at most one batch and a rerun resumes where it stopped. Vanished rows are deleted
 only at the very end, once every new file had its chance to claim one as a move.
 """
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.audio import DecodeError, UnreadableFile, is_audio_path, probe
+from core.audio.decode import DecodeError, UnreadableFile, is_audio_path, probe
 from core.catalog.db import Catalog
-from core.progress import Job, Progress
+from core.jobs import Job, Progress
 
 BATCH_FILES = 100
 BATCH_SECONDS = 1.0

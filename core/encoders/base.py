@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from core.features import MelConfig, MelFrontend, default_device, make_patches
+from core.audio.features import MelConfig, MelFrontend, default_device, make_patches
 
 
 def l2_normalise(x: torch.Tensor, dim: int = -1) -> torch.Tensor:

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from core.encoders.base import Encoder
-from core.features import MelConfig, mfcc_stats, patch_starts
+from core.audio.features import MelConfig, mfcc_stats, patch_starts
 
 # Per-block scales (the typical spread of each block of statistics), so that no block dominates the
 # cosine similarity after L2 normalisation: deltas are about 10x and delta-deltas about 20x smaller

@@ -22,7 +22,7 @@ import torch
 
 from core.encoders.base import Encoder
 from core.encoders.cnn9 import Cnn9
-from core.features import MelConfig
+from core.audio.features import MelConfig
 
 AISFX_MEL = MelConfig(
     sample_rate=44100, n_fft=2048, hop_length=1024, n_mels=96, f_min=0.0, f_max=22050.0,

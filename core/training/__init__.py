@@ -9,7 +9,7 @@ Modules: :mod:`~core.training.config` (settings), :mod:`~core.training.vocabular
 tags), :mod:`~core.training.feature_cache` (memory-mapped log-mel frames),
 :mod:`~core.training.samplers` (triplet sampling strategies), :mod:`~core.training.models`,
 :mod:`~core.training.losses`, :mod:`~core.training.steps`, :mod:`~core.training.loop` (the job),
-:mod:`~core.training.checkpoint`, :mod:`~core.training.registry` (trained models as encoders),
+:mod:`~core.training.checkpoint`, :mod:`~core.encoders.trained` (trained models as encoders),
 :mod:`~core.training.verdict` (held-out comparison with the starting encoder).
 """
 

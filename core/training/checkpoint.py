@@ -7,7 +7,7 @@ checkpoint or the new one, never a torn file. Everything is read back with
 
 Where: ``data_dir()/models/<library digest>/<model name>/`` holds ``checkpoint.pt`` (the resumable
 training state of the last finished epoch) and ``weights-<version>.pt`` (the embedder's state dict
-of a finished model, what :class:`~core.training.registry.TrainedEncoder` loads).
+of a finished model, what :class:`~core.encoders.trained.TrainedEncoder` loads).
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.progress import Job, Progress
+from core.jobs import Job, Progress
 from core.training.config import TrainConfig
 from core.training.feature_cache import FeatureCache, FrameStore
-from core.training.registry import mel_for
+from core.encoders.trained import mel_for
 from core.training.vocabulary import Vocabulary, build_vocabulary
 
 

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core import audio
-from core.features import MelConfig, MelFrontend
+from core.audio import decode as audio
+from core.audio.features import MelConfig, MelFrontend
 from core.paths import cache_dir
-from core.progress import Job, Progress
+from core.jobs import Job, Progress
 
 SEGMENT_SECONDS = 10.0
 INDEX_NAME = "index.json"

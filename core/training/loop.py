@@ -1,6 +1,6 @@
 """The training job: ONE generator serving the CLI (``sound-explorer train``) and the GUI dialog.
 
-``train_job(library, config)`` yields :class:`~core.progress.Progress` throughout:
+``train_job(library, config)`` yields :class:`~core.jobs.Progress` throughout:
 
 - ``stage='prepare'`` / ``'embed …'`` / ``'features'``: reference vectors, tags, feature cache;
 - ``stage='train'``: one point per optimisation step, ``done``/``total`` in steps (ETA), ``partial``
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.features import default_device
-from core.progress import Job, Progress
+from core.audio.features import default_device
+from core.jobs import Job, Progress
 from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
 from core.training.data import TrainingData, prepare
@@ -103,7 +103,7 @@ def _samplers(config: TrainConfig, data: TrainingData, pool: np.ndarray, ranking
 def _ranking(config: TrainConfig, data: TrainingData) -> np.ndarray | None:
     if config.samplers.get("ranked", 0) <= 0 or config.method != "triplet":
         return None
-    from core.neighbors import NeighborIndex
+    from core.maps.neighbors import NeighborIndex
 
     k = min(config.ranked_far, len(data.ids) - 1)
     idx, _ = NeighborIndex(data.ref_vectors, device="cpu").knn_graph(k)
@@ -131,7 +131,7 @@ def _validate(obj: Objective, model: TrainableModel, sampler, data: TrainingData
 def _val_map(model: TrainableModel, data: TrainingData, device: torch.device, chunk: int = 64) -> float | None:
     """QbE mAP of the validation sounds among themselves (relevant = shares a tag), or ``None``
     when fewer than :data:`~core.training.verdict.MIN_QUERIES` of them have tags."""
-    from core.evaluation import qbe_map_multi
+    from core.evaluation.metrics import qbe_map_multi
 
     sets = [{data.vocab.tags[t] for t in data.vocab.sound_tags[int(i)]} for i in data.val]
     if sum(1 for s in sets if s) < MIN_QUERIES:

@@ -1,7 +1,7 @@
 """Trainable networks: audio embedders (compact CNN, COALA encoder, aiSFX backbone), the COALA
 spectrogram decoder and the COALA tag autoencoder.
 
-All audio modules take log-mel patches ``[B, M, F]`` (mel first, as :func:`core.features.make_patches`
+All audio modules take log-mel patches ``[B, M, F]`` (mel first, as :func:`core.audio.features.make_patches`
 returns them) and add the channel axis themselves. :class:`AudioEmbedder` is what a trained
 encoder runs at embedding time (``[B, M, F] → [B, D]``, L2-normalised); :class:`TrainableModel`
 adds what training needs on top (decoder, tag autoencoder, alignment heads).

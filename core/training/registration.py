@@ -1,7 +1,7 @@
 """Registering a library's trained models as encoders, without importing torch.
 
 :class:`~core.library.Library` calls :func:`register_trained_models` when it opens; the model
-(:class:`~core.training.registry.TrainedEncoder`, which needs torch) is only built when used.
+(:class:`~core.encoders.trained.TrainedEncoder`, which needs torch) is only built when used.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def register_trained_models(library) -> list[str]:
             desc += f" — {verdict['summary']}"
 
         def factory(device, _n=name, _v=version, _a=arch, _w=weights):
-            from core.training.registry import TrainedEncoder
+            from core.encoders.trained import TrainedEncoder
 
             return TrainedEncoder(_n, _v, _a, Path(_w), device)
 

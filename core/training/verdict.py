@@ -2,7 +2,7 @@
 
 Held-out sounds (the test split) are the queries and candidates; relevance is the library's own
 tag vocabulary (a candidate is relevant when it shares a tag with the query), scored with
-:func:`core.evaluation.qbe_map_multi`. The trained model wins only if its QbE mAP beats the
+:func:`core.evaluation.metrics.qbe_map_multi`. The trained model wins only if its QbE mAP beats the
 reference encoder's by more than a noise margin; only then does it become the library's default.
 """
 
@@ -55,7 +55,7 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
     few dozen held-out queries the mAP difference is noisy (its standard error is roughly
     0.3/√queries), and a model that does not clearly win must not replace the default.
     """
-    from core.evaluation import qbe_map_multi
+    from core.evaluation.metrics import qbe_map_multi
 
     queries = np.array([i for i in held_out_ids if label_sets.get(int(i))], dtype=np.int64)
     v = Verdict(model, reference, len(queries))

@@ -1,4 +1,4 @@
-"""From raw tags (:mod:`core.tags`) to a training vocabulary of weak labels.
+"""From raw tags (:mod:`core.audio.tags`) to a training vocabulary of weak labels.
 
 Pipeline (:func:`build_vocabulary`): lower-case → drop stopwords and junk → singularise plurals →
 drop user-excluded tags → drop tags on more than ``max_doc_freq`` of the sounds and tags seen fewer

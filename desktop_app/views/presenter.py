@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
-from core.preview import TourStop, tour_stops
+from core.audio.preview import TourStop, tour_stops
 
 
 @dataclass

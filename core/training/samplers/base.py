@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.features import MelConfig
+from core.audio.features import MelConfig
 from core.training.feature_cache import FrameStore
 
 

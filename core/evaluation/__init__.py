@@ -1,0 +1,1 @@
+"""Evaluation: retrieval and clustering metrics (`metrics`), and scoring a library's models (`library`)."""

@@ -1,0 +1,1 @@
+"""Maps: 2-D projection (UMAP/PCA/t-SNE, placing new sounds), clustering, and neighbours."""

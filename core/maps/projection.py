@@ -1,0 +1,391 @@
+"""2-D maps of embedding vectors: UMAP (with live layouts), PCA, t-SNE, and stable growth.
+
+Output convention (every method, partial layouts included): ``xy`` float32 ``[N, 2]``,
+centred on the mean and scaled so that the largest absolute coordinate is 1, i.e. every
+point lies in ``[-1, 1]²``. (:func:`normalise_xy` does this.)
+
+UMAP runs as a job that yields the layout while it is being optimised. It is umap-learn's
+algorithm, assembled from its pieces so that it can stream: kNN graph (exact cosine
+top-k via :mod:`core.maps.neighbors`, pynndescent above ``EXACT_KNN_MAX`` rows on CPU), umap's
+fuzzy simplicial set, umap's spectral initialisation, and the epoch loop of
+``umap.layouts.optimize_layout_euclidean`` replayed one epoch at a time with umap's own
+epoch kernel (cached clones from :mod:`core.maps.numba_cache`, so nothing recompiles per run).
+Between epochs the job yields a copy of the current layout.
+
+:func:`place_new` adds points to an existing map without moving it, like ``UMAP.transform``,
+from arrays alone (no pickled model).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from core.maps.neighbors import NeighborIndex
+from core.jobs import Job, Progress
+
+METHODS = ("umap", "pca", "tsne")
+INT32_MIN = np.iinfo(np.int32).min + 1
+INT32_MAX = np.iinfo(np.int32).max - 1
+
+
+@dataclass(frozen=True)
+class ProjectionParams:
+    """How to make a map. ``as_dict()`` holds only the fields the method uses (a cache key)."""
+
+    method: str = "umap"
+    n_neighbors: int = 15
+    min_dist: float = 0.1
+    metric: str = "cosine"
+    seed: int = 42
+    perplexity: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown projection method {self.method!r}; expected one of {METHODS}")
+        if self.n_neighbors < 2:
+            raise ValueError("n_neighbors must be >= 2")
+        if self.min_dist < 0:
+            raise ValueError("min_dist must be >= 0")
+        if self.perplexity <= 0:
+            raise ValueError("perplexity must be > 0")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Canonical dict of the fields relevant to ``method`` (stable across versions)."""
+        d = asdict(self)
+        keep = {
+            "umap": ("method", "n_neighbors", "min_dist", "metric", "seed"),
+            "tsne": ("method", "perplexity", "metric", "seed"),
+            "pca": ("method",),
+        }[self.method]
+        out = {k: d[k] for k in keep}
+        for k in ("min_dist", "perplexity"):
+            if k in out:
+                out[k] = float(out[k])
+        for k in ("n_neighbors", "seed"):
+            if k in out:
+                out[k] = int(out[k])
+        return out
+
+
+def normalise_xy(xy: np.ndarray) -> np.ndarray:
+    """Centre ``[N, 2]`` on its mean and scale so that max |coordinate| is 1 (float32).
+
+    Non-finite rows are set to the centre. A degenerate layout (all points equal) becomes
+    all zeros.
+    """
+    out = np.array(xy, dtype=np.float64, copy=True).reshape(-1, 2)
+    bad = ~np.isfinite(out).all(axis=1)
+    if bad.all():
+        return np.zeros_like(out, dtype=np.float32)
+    out[bad] = out[~bad].mean(axis=0)
+    out -= out.mean(axis=0)
+    scale = np.abs(out).max()
+    if scale > 0:
+        out /= scale
+    return out.astype(np.float32)
+
+
+def _trivial_layout(x: np.ndarray) -> np.ndarray:
+    """Layout for N <= 3 (too few points for any neighbour graph): PCA of the points."""
+    n = x.shape[0]
+    if n <= 1:
+        return np.zeros((n, 2), np.float32)
+    centred = x.astype(np.float64) - x.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    coords = np.zeros((n, 2))
+    m = min(2, u.shape[1])
+    coords[:, :m] = u[:, :m] * s[:m]
+    # deterministic signs: the largest-magnitude coordinate of each axis is positive
+    for j in range(m):
+        col = coords[:, j]
+        if col[np.argmax(np.abs(col))] < 0:
+            coords[:, j] = -col
+    return normalise_xy(coords)
+
+
+def project(vectors: np.ndarray, params: ProjectionParams = ProjectionParams()) -> Job[np.ndarray]:
+    """Job: a 2-D map of ``vectors`` ``[N, D]`` → ``xy`` float32 ``[N, 2]`` in ``[-1, 1]²``.
+
+    UMAP yields ``Progress(stage="umap", done=epoch, total=n_epochs, partial=xy)`` about 50
+    times during optimisation (``partial`` is a fresh normalised copy). Deterministic for a
+    given ``params.seed``.
+    """
+    x = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    if x.ndim != 2:
+        raise ValueError(f"vectors must be [N, D], got shape {x.shape}")
+    n = x.shape[0]
+    stage = params.method
+    if n <= 3:
+        yield Progress(stage=stage, done=0, total=1, message="trivial layout")
+        return _trivial_layout(x)
+    if params.method == "pca":
+        return (yield from _pca_job(x))
+    if params.method == "tsne":
+        return (yield from _tsne_job(x, params))
+    return (yield from _umap_job(x, params))
+
+
+def _pca_job(x: np.ndarray) -> Job[np.ndarray]:
+    from sklearn.decomposition import PCA
+
+    yield Progress(stage="pca", done=0, total=1, message="PCA")
+    m = min(2, x.shape[0], x.shape[1])
+    coords = np.zeros((x.shape[0], 2))
+    coords[:, :m] = PCA(n_components=m, svd_solver="full").fit_transform(x.astype(np.float64))
+    xy = normalise_xy(coords)
+    yield Progress(stage="pca", done=1, total=1, message="PCA done", partial=xy.copy())
+    return xy
+
+
+def _tsne_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
+    from sklearn.manifold import TSNE
+
+    n = x.shape[0]
+    perplexity = float(min(params.perplexity, max(1.0, (n - 1) / 3.0)))
+    yield Progress(stage="tsne", done=0, total=1, message=f"t-SNE (perplexity {perplexity:g})")
+    tsne = TSNE(
+        n_components=2,
+        perplexity=perplexity,
+        metric=params.metric,
+        init="pca",
+        random_state=params.seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        coords = tsne.fit_transform(x)
+    xy = normalise_xy(coords)
+    yield Progress(stage="tsne", done=1, total=1, message="t-SNE done", partial=xy.copy())
+    return xy
+
+
+EXACT_KNN_MAX = 50_000  # above this (on CPU) the kNN graph comes from pynndescent
+
+
+def _knn(x: np.ndarray, k: int, metric: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """umap-style kNN of every row, the row itself first at distance 0: ``[N, k]`` each.
+
+    Exact (torch for cosine, sklearn brute force otherwise) up to ``EXACT_KNN_MAX`` rows or
+    on CUDA; approximate NN-descent (pynndescent) beyond that.
+    """
+    import torch
+
+    n = x.shape[0]
+    if n > EXACT_KNN_MAX and not (metric == "cosine" and torch.cuda.is_available()):
+        from pynndescent import NNDescent
+
+        nnd = NNDescent(x, n_neighbors=k, metric=metric, random_state=seed, n_jobs=1,
+                        low_memory=True, compressed=False)  # fmt: skip
+        idx, dist = nnd.neighbor_graph
+        return idx.astype(np.int64), np.maximum(dist, 0).astype(np.float32)
+    if metric == "cosine":
+        idx, dist = NeighborIndex(x).knn_graph(k - 1)
+    else:
+        from sklearn.neighbors import NearestNeighbors
+
+        nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm="brute").fit(x)
+        dist, idx = nn.kneighbors(x)
+        # drop the row itself (or, when duplicates pushed it out, the farthest neighbour)
+        drop = idx == np.arange(n)[:, None]
+        drop[~drop.any(axis=1), -1] = True
+        idx, dist = idx[~drop].reshape(n, k - 1), dist[~drop].reshape(n, k - 1)
+    self_col = np.arange(n, dtype=np.int64)[:, None]
+    idx = np.concatenate([self_col, idx.astype(np.int64)], axis=1)
+    dist = np.concatenate([np.zeros((n, 1), np.float32), dist.astype(np.float32)], axis=1)
+    return idx, dist
+
+
+def fuzzy_graph(knn_idx: np.ndarray, knn_dist: np.ndarray) -> Any:
+    """UMAP's fuzzy simplicial set (fuzzy union of local sets) as a scipy COO ``[N, N]``.
+
+    Same maths as ``umap.umap_.fuzzy_simplicial_set`` (local_connectivity 1, set_op_mix 1).
+    """
+    import scipy.sparse
+
+    from core.maps.numba_cache import umap_kernels
+
+    kern = umap_kernels()
+    n, k = knn_idx.shape
+    knn_dist = np.ascontiguousarray(knn_dist, dtype=np.float32)
+    knn_idx = np.ascontiguousarray(knn_idx, dtype=np.int64)
+    sigmas, rhos = kern.smooth_knn_dist(knn_dist, float(k), 64, 1.0, 1.0)
+    rows, cols, vals, _ = kern.compute_membership_strengths(knn_idx, knn_dist, sigmas, rhos, False, False)
+    result = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(n, n))
+    result.eliminate_zeros()
+    transpose = result.transpose()
+    result = (result + transpose - result.multiply(transpose)).tocoo()
+    result.eliminate_zeros()
+    return result
+
+
+def find_ab_params(spread: float, min_dist: float) -> tuple[float, float]:
+    """UMAP's ``a, b`` for the low-dimensional similarity curve (as ``umap.umap_``)."""
+    from scipy.optimize import curve_fit
+
+    def curve(x: np.ndarray, a: float, b: float) -> np.ndarray:
+        return 1.0 / (1.0 + a * x ** (2 * b))
+
+    xv = np.linspace(0, spread * 3, 300)
+    yv = np.where(xv < min_dist, 1.0, np.exp(-(xv - min_dist) / spread))
+    params, _ = curve_fit(curve, xv, yv)
+    return float(params[0]), float(params[1])
+
+
+def _epochs_per_sample(weights: np.ndarray, n_epochs: int) -> np.ndarray:
+    result = -1.0 * np.ones(weights.shape[0], dtype=np.float64)
+    n_samples = n_epochs * (weights / weights.max())
+    result[n_samples > 0] = float(n_epochs) / np.float64(n_samples[n_samples > 0])
+    return result
+
+
+def _sgd(
+    head_emb: np.ndarray, tail_emb: np.ndarray, head: np.ndarray, tail: np.ndarray,
+    weights: np.ndarray, n_epochs: int, a: float, b: float, rng: np.random.RandomState,
+    initial_alpha: float, move_other: bool,
+) -> Job[None]:  # fmt: skip
+    """umap.layouts.optimize_layout_euclidean (densMAP off), one epoch per step.
+
+    Optimises ``head_emb`` ``[H, 2]`` in place; yields ``Progress(done=epoch)`` after each epoch.
+    """
+    from core.maps.numba_cache import umap_kernels
+
+    kernel = umap_kernels().sgd_epoch
+    epochs_per_sample = _epochs_per_sample(weights, n_epochs)
+    rng_state = rng.randint(INT32_MIN, INT32_MAX, 3).astype(np.int64)
+    negative_sample_rate, gamma = 5.0, 1.0
+    alpha = initial_alpha
+    epochs_per_negative_sample = epochs_per_sample / negative_sample_rate
+    epoch_of_next_negative_sample = epochs_per_negative_sample.copy()
+    epoch_of_next_sample = epochs_per_sample.copy()
+    rng_state_per_sample = np.full(
+        (head_emb.shape[0], len(rng_state)), rng_state, dtype=np.int64
+    ) + head_emb[:, 0].astype(np.float64).view(np.int64).reshape(-1, 1)
+    zeros1 = np.zeros(1, dtype=np.float32)
+    n_vertices = tail_emb.shape[0]
+    for epoch in range(n_epochs):
+        kernel(
+            head_emb, tail_emb, head, tail, n_vertices, epochs_per_sample, a, b,
+            rng_state_per_sample, gamma, 2, move_other, alpha, epochs_per_negative_sample,
+            epoch_of_next_negative_sample, epoch_of_next_sample, epoch, False,
+            zeros1, zeros1, 0.0, 0.0, 0.0, 0.0, zeros1, zeros1, 0.0,
+        )  # fmt: skip
+        alpha = initial_alpha * (1.0 - (float(epoch) / float(n_epochs)))
+        yield Progress(stage="sgd", done=epoch + 1, total=n_epochs)
+
+
+def _umap_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
+    n = x.shape[0]
+    n_neighbors = int(max(2, min(params.n_neighbors, n - 1)))
+    yield Progress(stage="umap-graph", done=0, total=1, message=f"kNN graph (k={n_neighbors})")
+    from umap.spectral import spectral_layout
+
+    random_state = np.random.RandomState(params.seed)
+    knn_idx, knn_dist = _knn(x, n_neighbors, params.metric, params.seed)
+    graph = fuzzy_graph(knn_idx, knn_dist)
+    n_epochs = 500 if n <= 10000 else 200
+    if graph.nnz:
+        graph.data[graph.data < (graph.data.max() / float(n_epochs))] = 0.0
+        graph.eliminate_zeros()
+    yield Progress(stage="umap-graph", done=1, total=1, message=f"{graph.nnz} edges")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            init = spectral_layout(x, graph, 2, random_state, metric=params.metric, metric_kwds={})
+            init = init * (10.0 / np.abs(init).max())
+            init = (init + random_state.normal(scale=0.0001, size=init.shape)).astype(np.float32)
+            if not np.isfinite(init).all():
+                raise ValueError("non-finite spectral layout")
+        except Exception:  # spectral init can fail on degenerate graphs: umap's own fallback
+            init = random_state.uniform(low=-10.0, high=10.0, size=(n, 2)).astype(np.float32)
+    span = init.max(axis=0) - init.min(axis=0)
+    span[span == 0] = 1.0
+    emb = (10.0 * (init - init.min(axis=0)) / span).astype(np.float32, order="C")
+    if graph.nnz == 0:
+        return normalise_xy(emb)
+
+    a, b = find_ab_params(1.0, params.min_dist)
+    every = max(1, n_epochs // 50)
+    yield Progress(stage="umap", done=0, total=n_epochs, partial=normalise_xy(emb))
+    sgd = _sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, random_state, 1.0, True)
+    for p in sgd:
+        if p.done % every == 0 and p.done < n_epochs:
+            yield Progress(stage="umap", done=p.done, total=n_epochs, partial=normalise_xy(emb))
+    xy = normalise_xy(emb)
+    yield Progress(stage="umap", done=n_epochs, total=n_epochs, partial=xy.copy())
+    return xy
+
+
+def place_new(
+    ref_vectors: np.ndarray,
+    ref_xy: np.ndarray,
+    new_vectors: np.ndarray,
+    n_neighbors: int = 15,
+    *,
+    min_dist: float = 0.1,
+    n_epochs: int | None = None,
+    seed: int = 42,
+) -> np.ndarray:
+    """Place ``new_vectors`` ``[M, D]`` on an existing map without moving it → ``[M, 2]``.
+
+    ``ref_vectors`` ``[N, D]`` and ``ref_xy`` ``[N, 2]`` (the normalised map) are all it needs.
+    As in ``UMAP.transform``: exact cosine kNN of each new point among the reference points,
+    UMAP membership strengths, initial position = membership-weighted mean of the
+    neighbours' positions (an exact duplicate of a reference vector lands exactly on it),
+    then ``n_epochs`` (default 100, or 30 for M > 10000; 0 = none) SGD epochs that move only
+    the new points. The optimisation runs at umap's natural scale (reference span ≈ 20
+    units) and the result is mapped back to the coordinates of ``ref_xy``.
+    """
+    from core.maps.numba_cache import umap_kernels
+
+    kern = umap_kernels()
+    ref = np.asarray(ref_vectors, dtype=np.float32)
+    new = np.asarray(new_vectors, dtype=np.float32)
+    ref_xy = np.asarray(ref_xy, dtype=np.float32).reshape(-1, 2)
+    m, n = new.shape[0], ref.shape[0]
+    if ref_xy.shape[0] != n:
+        raise ValueError("ref_vectors and ref_xy must have the same number of rows")
+    if m == 0:
+        return np.zeros((0, 2), np.float32)
+    if n == 0:
+        return np.zeros((m, 2), np.float32)
+    k = int(max(1, min(n_neighbors, n)))
+    indices, dists = NeighborIndex(ref, device="cpu").query(new, k)
+    dists = np.ascontiguousarray(dists, dtype=np.float32)
+    dists[dists < 1e-6] = 0.0  # float noise must not hide an exact duplicate
+
+    centre = ref_xy.mean(axis=0)
+    scale = float(np.abs(ref_xy - centre).max()) or 1.0
+    tail_emb = ((ref_xy - centre) * (10.0 / scale)).astype(np.float32, order="C")
+
+    sigmas, rhos = kern.smooth_knn_dist(dists, float(k), 64, 0.0, 1.0)
+    rows, cols, vals, _ = kern.compute_membership_strengths(indices, dists, sigmas, rhos, False, True)
+    weights = np.zeros((m, k), np.float64)
+    weights.reshape(-1)[:] = vals  # compute_membership_strengths emits rows in order, k per row
+    dup = dists[:, 0] == 0.0
+    wsum = weights.sum(axis=1, keepdims=True)
+    wsum[wsum == 0] = 1.0
+    emb = np.einsum("mk,mkd->md", weights / wsum, tail_emb[indices]).astype(np.float32)
+    emb[dup] = tail_emb[indices[dup, 0]]
+    no_w = weights.sum(axis=1) == 0
+    emb[no_w] = tail_emb[indices[no_w, 0]]
+
+    if n_epochs is None:
+        n_epochs = 100 if m <= 10000 else 30
+    free = ~dup
+    if n_epochs > 0 and free.any():
+        import scipy.sparse
+
+        graph = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(m, n))
+        keep = free[graph.row] & (graph.data >= graph.data.max() / float(n_epochs))
+        head, tail, w = graph.row[keep], graph.col[keep], graph.data[keep]
+        if w.size:
+            a, b = find_ab_params(1.0, min_dist)
+            emb = np.ascontiguousarray(emb)
+            rng = np.random.RandomState(seed)
+            for _ in _sgd(emb, tail_emb, head, tail, w, int(n_epochs), a, b, rng, 0.25, False):
+                pass
+    return (emb * (scale / 10.0) + centre).astype(np.float32)

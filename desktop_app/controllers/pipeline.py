@@ -1,0 +1,317 @@
+"""Drives the library's jobs for the session: scan → embed → cluster → map, and the follow-ups.
+
+:class:`Pipeline` owns the open :class:`core.library.Library`, submits its jobs to the
+:class:`desktop_app.controllers.jobs.JobManager` and feeds results into the
+:class:`desktop_app.model.session.SessionState`:
+
+- opening a folder shows whatever the catalog already knows at once, then runs ``lib.embed``
+  (which scans first); streamed :class:`core.embedding.report.EmbedBatch` partials grow a quick PCA
+  preview so points appear as they are embedded;
+- then the clustering (fast; colours appear on the preview) and the UMAP map, whose partial
+  layouts animate the points while it optimises;
+- parameter changes re-run only what they affect; a newer job of the same kind replaces the
+  running one (see the manager); results from stale generations are ignored.
+
+``mapReady`` fires once per generation when vectors, the final map and the colouring exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from core.audio.preview import load_preview
+from core.jobs import Progress
+from desktop_app.model.settings import Settings
+from desktop_app.model.session import CLUSTER_METHODS, SessionState
+from desktop_app.controllers.jobs import JobHandle, JobManager
+
+PIPELINE_KINDS = {"open", "embed", "map", "cluster"}
+
+
+def _open_library(root: Path) -> Any:
+    from core.library import Library
+
+    return Library.open(root)
+
+
+class Pipeline(QObject):
+    """Signals: ``libraryOpened(Path)``, ``mapReady()``, ``previewReady(row, Preview | None, str)``,
+    ``embedFinished(object report)``."""
+
+    libraryOpened = Signal(object)
+    mapReady = Signal()
+    previewReady = Signal(int, object, str)
+    embedFinished = Signal(object)
+
+    def __init__(self, state: SessionState, jobs: JobManager, settings: Settings,
+                 library_factory: Callable[[Path], Any] | None = None) -> None:
+        super().__init__()
+        self.state = state
+        self.jobs = jobs
+        self.settings = settings
+        self.library: Any = None
+        self._factory = library_factory
+        self._generation = 0
+        self._pending: set[str] = set()
+        self._closing: list[Any] = []
+        self._scan_seen = False
+        self._closed = False
+        self.ready = False
+        jobs.jobEnded.connect(self._close_finished_libraries)
+
+    # ------------------------------------------------------------------------- library
+    @property
+    def key(self) -> str | None:
+        return str(self.library.root) if self.library is not None else None
+
+    def open(self, root: str | Path) -> JobHandle:
+        """Open ``root`` on a worker (opening may import torch or migrate the catalog).
+
+        Raises ``FileNotFoundError``/``NotADirectoryError`` at once for bad paths; other
+        failures go to the error path. ``libraryOpened`` fires when the library is in use.
+        """
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise FileNotFoundError(2, "No such folder", str(root))
+        if not root.is_dir():
+            raise NotADirectoryError(20, "Not a folder", str(root))
+        factory = self._factory or _open_library
+        self.state.set_status(f"Opening {root.name}…")
+        return self.jobs.call("open", factory, root, key="open", description=f"Opening {root.name}",
+                              on_result=self._adopt)
+
+    def _adopt(self, lib: Any) -> None:
+        """Make ``lib`` the session's library (GUI thread) and start the pipeline."""
+        if self._closed:
+            lib.close()
+            return
+        self._retire_library()
+        self.library = lib
+        self.state.set_library(lib)
+        self.state.set_sounds(lib.sounds())
+        self.state.set_failures(lib.failures())
+        self.settings.add_recent(lib.root)
+        self.libraryOpened.emit(Path(lib.root))
+        self._show_cached_vectors()
+        self.run()
+
+    def _retire_library(self) -> None:
+        if self.library is None:
+            return
+        old_key = self.key
+        for h in self.jobs.active(key=old_key):
+            h.cancel()
+        self._closing.append(self.library)
+        self.library = None
+        self._close_finished_libraries()
+
+    def _close_finished_libraries(self, *_: Any) -> None:
+        for lib in list(self._closing):
+            if not self.jobs.active(key=str(lib.root)):
+                self._closing.remove(lib)
+                lib.close()
+
+    def close(self) -> None:
+        """Cancel everything, wait for the workers, close the library."""
+        self._closed = True
+        self.jobs.shutdown()
+        if self.library is not None:
+            self._closing.append(self.library)
+            self.library = None
+        for lib in self._closing:
+            lib.close()
+        self._closing.clear()
+
+    def _show_cached_vectors(self) -> None:
+        """Whatever this model already has in the catalog appears immediately (as a preview)."""
+        ids, vectors = self.library.vectors(self.state.model)
+        if len(ids):
+            self.state.set_vectors(ids, vectors)
+
+    # ------------------------------------------------------------------------ the chain
+    def run(self) -> None:
+        """(Re)scan and embed, then cluster and map. Cheap when everything is cached."""
+        if self.library is None:
+            return
+        self._generation += 1
+        self.ready = False
+        self._pending = {"embed", "map", "cluster"}
+        self._scan_seen = False
+        gen = self._generation
+        lib, model = self.library, self.state.model
+        self.state.set_status(f"Opening {Path(lib.root).name}…")
+        self.jobs.submit(
+            "embed", lambda: lib.embed(model), key=self.key, after_key=True,
+            description=f"Listening to {Path(lib.root).name}",
+            on_progress=lambda p: self._embed_progress(gen, p),
+            on_result=lambda r: self._embed_done(gen, r),
+            on_cancel=lambda: self._stopped(gen, "Stopped — choose File ▸ Rescan to continue", "embed"),
+            on_error=lambda _e: self._stopped(gen, "Listening failed"),
+        )
+
+    def _current(self, gen: int) -> bool:
+        return gen == self._generation and self.library is not None
+
+    def _embed_progress(self, gen: int, p: Progress) -> None:
+        if not self._current(gen):
+            return
+        if p.stage != "scan" and not self._scan_seen:
+            self._scan_seen = True  # the scan is committed: names and tags are known now
+            self.state.set_sounds(self.library.sounds())
+        batch = p.partial
+        if batch is not None and hasattr(batch, "ids") and hasattr(batch, "vectors"):
+            self.state.add_embedded(batch.ids, batch.vectors)
+
+    def _embed_done(self, gen: int, report: Any) -> None:
+        if not self._current(gen):
+            return
+        lib = self.library
+        self.state.set_sounds(lib.sounds())
+        self.state.set_failures(lib.failures())
+        ids, vectors = lib.vectors(self.state.model)
+        self.state.set_vectors(ids, vectors)
+        self._pending.discard("embed")
+        self.embedFinished.emit(report)
+        if len(ids) == 0:
+            self._pending.clear()
+            self.state.set_status("No sounds could be read in this folder" if lib.failures()
+                                  else "No sounds in this folder")
+            return
+        self.recluster()
+        self.remap()
+
+    def _stopped(self, gen: int, text: str, kind: str | None = None) -> None:
+        """A job was cancelled: say so, unless a newer job of the same kind replaced it."""
+        if self._current(gen) and not (kind and self.jobs.active(kind, self.key)):
+            self.state.set_status(text)
+
+    def recluster(self) -> None:
+        """Recompute the colouring for the current colour-by mode."""
+        if self.library is None or not len(self.state.ids):
+            return
+        mode = self.state.colour_by
+        if mode not in CLUSTER_METHODS:
+            self.jobs.cancel("cluster", self.key)
+            self.state.set_colour_by(mode)  # folder/tag labels are already applied by the state
+            self._mark_done("cluster")
+            return
+        gen, lib, model = self._generation, self.library, self.state.model
+        params = dict(self.state.cluster_params.get(mode, {}))
+        ids = self.state.ids.copy()
+        self._pending.add("cluster")
+        self.jobs.submit(
+            "cluster", lambda: lib.cluster(model, mode, params), key=self.key,
+            description=f"Finding clusters ({mode})",
+            on_result=lambda lab: self._cluster_done(gen, mode, ids, lab),
+            on_error=lambda _e: self._current(gen) and self._mark_done("cluster"),
+            on_cancel=lambda: self._stopped(gen, "Clustering stopped", "cluster"),
+        )
+
+    def _cluster_done(self, gen: int, mode: str, ids: np.ndarray, labelling: Any) -> None:
+        if not self._current(gen) or mode != self.state.colour_by:
+            return
+        self.state.set_labelling(labelling.labels, ids, labelling=labelling)
+        self._mark_done("cluster")
+
+    def remap(self, recompute: bool = False) -> None:
+        """Recompute the 2-D map with the current projection parameters."""
+        if self.library is None or not len(self.state.ids):
+            return
+        from core.maps.projection import ProjectionParams
+
+        gen, lib, model = self._generation, self.library, self.state.model
+        params = ProjectionParams(n_neighbors=int(self.state.projection["n_neighbors"]),
+                                  min_dist=float(self.state.projection["min_dist"]))
+        n = len(self.state.ids)
+        self._pending.add("map")
+        self.jobs.submit(
+            "map", lambda: lib.map(model, params, recompute=recompute), key=self.key,
+            description="Arranging the map",
+            on_progress=lambda p: self._map_progress(gen, n, p),
+            on_result=lambda res: self._map_done(gen, res),
+            on_error=lambda _e: self._current(gen) and self._mark_done("map"),
+            on_cancel=lambda: self._stopped(gen, "Map stopped — showing a quick preview (F5 recomputes)", "map"),
+        )
+
+    def _map_progress(self, gen: int, n: int, p: Progress) -> None:
+        if self._current(gen) and isinstance(p.partial, np.ndarray) and len(p.partial) == n == len(self.state.ids):
+            self.state.set_layout(p.partial)
+
+    def _map_done(self, gen: int, result: Any) -> None:
+        if not self._current(gen):
+            return
+        self.state.set_layout(result.xy, result.ids, final=True)
+        self._mark_done("map")
+
+    def _mark_done(self, what: str) -> None:
+        self._pending.discard(what)
+        if not self._pending and not self.ready and len(self.state.ids):
+            self.ready = True
+            n = len(self.state.ids)
+            self.state.set_status(f"{n} sound{'s' if n != 1 else ''} · {self.state.model}")
+            self.mapReady.emit()
+
+    # ----------------------------------------------------------------- user changes
+    def set_model(self, model: str) -> None:
+        if self.library is None or model == self.state.model:
+            return
+        for kind in PIPELINE_KINDS:
+            self.jobs.cancel(kind, self.key)
+        self.settings.model = model
+        self.state.set_model(model)
+        self._show_cached_vectors()
+        self.run()
+
+    def set_projection(self, params: dict[str, float]) -> None:
+        self.state.set_projection(**params)
+        self.settings.projection = dict(self.state.projection)
+        self.ready = False
+        self.remap()
+
+    def set_colour_by(self, mode: str) -> None:
+        self.state.set_colour_by(mode)
+        self.settings.colour_by = mode
+        self.recluster()
+
+    def set_cluster_params(self, method: str, params: dict[str, float]) -> None:
+        self.state.set_cluster_params(method, **params)
+        self.settings.cluster_params = {m: dict(p) for m, p in self.state.cluster_params.items()}
+        if method == self.state.colour_by:
+            self.recluster()
+
+    # ------------------------------------------------------------------- per-sound work
+    def neighbors(self, row: int, k: int | None = None) -> JobHandle | None:
+        """Find the neighbours of ``row`` on a worker (building the index may import torch)."""
+        info = self.state.info(row)
+        if self.library is None or info is None:
+            return None
+        lib, model, sid = self.library, self.state.model, info.id
+        k = int(k or self.settings.neighbors_k)
+
+        def done(pairs: list[tuple[int, float]]) -> None:
+            if self.state.selected == row and self.state.info(row) is info:
+                self.state.set_neighbors(pairs)
+
+        return self.jobs.call("neighbours", lib.neighbors, model, sid, k, key=self.key,
+                              description="Finding neighbours", on_result=done)
+
+    def preview(self, row: int) -> JobHandle | None:
+        """Decode and analyse ``row`` for the details panel; ``previewReady`` carries the result."""
+        info = self.state.info(row)
+        if info is None:
+            return None
+        from core.audio.decode import DecodeError
+
+        def work() -> tuple[Any, str]:
+            try:
+                return load_preview(info.path), ""
+            except DecodeError as exc:
+                return None, f"Cannot show this sound: {exc}"
+
+        return self.jobs.call("preview", work, key=self.key, description="Reading the sound",
+                              on_result=lambda res: self.previewReady.emit(row, res[0], res[1]))

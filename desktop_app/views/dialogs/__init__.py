@@ -1,0 +1,1 @@
+"""Dialogs: training, comparing models, files that could not be read."""

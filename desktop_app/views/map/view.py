@@ -1,0 +1,456 @@
+"""The interactive sound map: a pyqtgraph plot of every sound, coloured by cluster.
+
+Mouse (on the plot's viewport, handled by an event filter so it does not depend on
+pyqtgraph's mouse-rate limiting):
+
+* hover → ``pointHovered(row)`` at once (-1 when none), and, with hover-to-play, a throttled
+  ``scrubRequested(row)`` so sweeping the mouse auditions sounds like a scrub;
+* click → ``pointClicked(row)`` (the point is also marked selected), background click →
+  ``backgroundClicked()``; double click → ``pointDoubleClicked(row)``; Ctrl/Shift-click toggles a
+  point in the multi-selection;
+* plain drag pans (mode ``'none'``), Shift-drag = rectangle, Ctrl/Alt-drag = lasso; with
+  ``set_selection_mode('rect'|'lasso')`` a plain drag selects too → ``selectionChanged(rows)``;
+* dragging the selected point, or a point of the multi-selection, starts a ``QDrag`` whose mime
+  data holds the files' URLs (drop into a DAW / file manager);
+* wheel zooms, right-click emits ``contextMenuRequested(row, global_pos)``.
+
+Picking uses :class:`desktop_app.views.map.spatial.PointIndex` (never ``pointsAt``); drawing uses
+:class:`~desktop_app.views.map.scatter.PointCloudItem` (level of detail + cached raster).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from desktop_app.views.map.spatial import PointIndex
+from desktop_app.views.panels.legend import LegendWidget
+from desktop_app.views.map.camera import ViewAnimator, export_plot
+from desktop_app.views.map.labels import LabelColoring
+from desktop_app.views.map.layers import MapLayers
+from desktop_app.views.map.mouse import SELECTION_MODES, MapMouse
+from desktop_app.views.map.overlays import RubberBand, Throttle, make_drag_mime
+from desktop_app.views.map.scatter import PointCloudItem
+
+__all__ = ["MapView", "make_drag_mime"]
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class MapView(QtWidgets.QWidget):
+    """Scatter map of N sounds (see module docstring for the interaction model)."""
+
+    pointHovered = QtCore.Signal(int)
+    pointClicked = QtCore.Signal(int)
+    pointDoubleClicked = QtCore.Signal(int)
+    backgroundClicked = QtCore.Signal()
+    selectionChanged = QtCore.Signal(object)  # np.ndarray int64 rows
+    legendToggled = QtCore.Signal(object)  # set[int] hidden labels
+    scrubRequested = QtCore.Signal(int)
+    contextMenuRequested = QtCore.Signal(int, QtCore.QPoint)
+    dragStarted = QtCore.Signal(object)  # np.ndarray rows dragged out
+    flyFinished = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, max_points: int = 40_000,
+                 background: str = "#15171c") -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background=background)
+        self.plot_item = self.plot.getPlotItem()
+        self.plot_item.hideAxis("left")
+        self.plot_item.hideAxis("bottom")
+        self.plot_item.setMenuEnabled(False)
+        self.plot_item.hideButtons()
+        self.vb: pg.ViewBox = self.plot_item.getViewBox()
+        self.vb.setAspectLocked(True)
+        self.vb.setDefaultPadding(0.04)
+        self.vb.sigRangeChangedManually.connect(self._on_manual_range)
+
+        self._cloud = PointCloudItem(max_points=max_points)
+        self._cloud.setZValue(0)
+        self.vb.addItem(self._cloud)
+        self._layers = MapLayers(self.vb, self._cloud, max_points // 2)
+        self._band = RubberBand(self.vb)
+
+        self.legend = LegendWidget(self)
+        self.legend.toggled.connect(self._on_legend_toggled)
+        self.legend.setMinimumWidth(180)
+        self.legend.setMaximumWidth(280)
+        self.legend.hide()
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.legend)
+
+        self._throttle = Throttle(70, self)
+        self._throttle.fired.connect(lambda r: self.scrubRequested.emit(int(r)))
+        self._camera = ViewAnimator(self.vb, self)
+        self._camera.finished.connect(self.flyFinished)
+
+        self._xy = np.zeros((0, 2), dtype=np.float32)
+        self._index = PointIndex(self._xy)
+        self._names: list[str] = []
+        self._paths: list[str] | None = None
+        self._coloring = LabelColoring(None, 0)
+        self._hidden: set[int] = set()
+        self._enabled: np.ndarray | None = None
+        self._highlight: np.ndarray | None = None
+        self._selection = _EMPTY
+        self._selected = -1
+        self._hover = -1
+        self._hover_to_play = False
+        self._hover_label = True
+        self._point_size = 6.0
+        self._pick_px = 7.0
+        self._user_moved = False
+        self._mouse = MapMouse(self)
+        self._apply_styles()
+
+    # ================================================================ data
+    def set_points(self, xy: np.ndarray, names: Sequence[str], paths: Sequence[str] | None = None) -> None:
+        """Show ``xy`` float32 ``[N, 2]``; ``names``/``paths`` are per row (paths enable drag-out).
+        Clears labels, highlight, selection and hidden clusters; auto-ranges the view."""
+        xy = np.ascontiguousarray(np.asarray(xy, dtype=np.float32).reshape(-1, 2))
+        if len(names) != xy.shape[0] or (paths is not None and len(paths) != xy.shape[0]):
+            raise ValueError("names/paths must have one entry per point")
+        self._xy = xy
+        self._names = list(names)
+        self._paths = None if paths is None else [os.fspath(p) for p in paths]
+        self._index = PointIndex(xy)
+        # the grid is built lazily by the first pick (set_points may be called per streamed batch)
+        self._coloring = LabelColoring(None, xy.shape[0])
+        self._hidden = set()
+        self._enabled = None
+        self._highlight = None
+        self._selection = _EMPTY
+        self._selected = -1
+        self._set_hover(-1)
+        self._cloud.set_data(xy)
+        self._layers.set_highlight(None)
+        self._layers.set_selection(_EMPTY)
+        self._layers.set_selected(-1)
+        self._layers.set_neighbors(None)
+        self.set_cluster_annotations({})
+        self.legend.set_entries([])
+        self.legend.hide()
+        self._apply_styles()
+        self._user_moved = False
+        self.vb.autoRange(padding=0.04)
+
+    def update_positions(self, xy: np.ndarray) -> None:
+        """Move the points (same N/order), e.g. during the UMAP animation. Nothing is rebuilt;
+        the view auto-ranges unless the user has moved it."""
+        xy = np.ascontiguousarray(np.asarray(xy, dtype=np.float32).reshape(-1, 2))
+        if xy.shape[0] != self._xy.shape[0]:
+            raise ValueError(f"expected {self._xy.shape[0]} points, got {xy.shape[0]}")
+        self._xy = xy
+        self._index.update(xy)
+        self._cloud.set_positions(xy)
+        self._refresh_layers()
+        if not self._user_moved and not self._camera.is_running():
+            self.vb.autoRange(padding=0.04)
+
+    def positions(self) -> np.ndarray:
+        """float32 ``[N, 2]`` current positions."""
+        return self._xy
+
+    def point_count(self) -> int:
+        return int(self._xy.shape[0])
+
+    def scatter_item(self) -> PointCloudItem:
+        """The one item drawing the points (never replaced)."""
+        return self._cloud
+
+    def index(self) -> PointIndex:
+        return self._index
+
+    # ================================================================ colours / legend
+    def set_labels(self, labels: np.ndarray | None, names: dict[int, str] | None = None,
+                   noise_label: int = -1) -> None:
+        """Colour by ``labels`` int ``[N]`` (None = single colour). Noise is grey, faint, smaller.
+        Fills the legend (largest cluster first, noise last). Recolours the existing item."""
+        self._coloring = LabelColoring(labels, self._xy.shape[0], names, noise_label)
+        self._hidden &= set(self._coloring.sizes)
+        self._apply_styles()
+        self._apply_enabled()
+        entries = self._coloring.legend_entries()
+        self.legend.set_entries(entries, self._hidden)
+        self.legend.setVisible(bool(entries))
+
+    def labels(self) -> np.ndarray | None:
+        return self._coloring.labels
+
+    def label_color(self, label: int) -> QtGui.QColor:
+        """The colour a label is drawn with."""
+        return self._coloring.color(label)
+
+    def set_hidden_labels(self, hidden: set[int]) -> None:
+        """Hide the points (and annotations) of these labels; no signal."""
+        self._hidden = set(int(h) for h in hidden)
+        self.legend.set_hidden(self._hidden)
+        self._apply_enabled()
+
+    def hidden_labels(self) -> set[int]:
+        return set(self._hidden)
+
+    def visible_mask(self) -> np.ndarray:
+        """bool ``[N]``: rows not hidden."""
+        return np.ones(self._xy.shape[0], bool) if self._enabled is None else self._enabled.copy()
+
+    def _on_legend_toggled(self, hidden: set[int]) -> None:
+        self._hidden = set(hidden)
+        self._apply_enabled()
+        self.legendToggled.emit(set(self._hidden))
+
+    def _apply_styles(self) -> None:
+        self._groups, self._styles = self._coloring.groups_and_styles(self._point_size)
+        self._cloud.set_groups(self._groups, self._styles)
+        self._refresh_layers()
+
+    def _apply_enabled(self) -> None:
+        self._enabled = self._coloring.enabled_mask(self._hidden)
+        self._cloud.set_enabled(self._enabled)
+        self._layers.show_annotations_except(self._hidden)
+        if self._hover >= 0 and self._enabled is not None and not self._enabled[self._hover]:
+            self._set_hover(-1)
+        self._refresh_layers()
+
+    # ================================================================ overlays
+    def set_background(self, color: str | QtGui.QColor) -> None:
+        """Plot background colour (dark by default; light for printed slides)."""
+        self.plot.setBackground(color)
+
+    def set_point_size(self, px: float) -> None:
+        """Point diameter in pixels (noise is drawn at 60%)."""
+        self._point_size = float(max(1.0, px))
+        self._pick_px = max(6.0, self._point_size * 0.75 + 3)
+        self._apply_styles()
+
+    def point_size(self) -> float:
+        return self._point_size
+
+    def set_highlight(self, rows: np.ndarray | Sequence[int] | None) -> None:
+        """Emphasise ``rows`` (search matches: bigger, outlined) and dim the others; None clears."""
+        self._highlight = None if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
+        self._layers.set_highlight(self._highlight)
+
+    def highlight(self) -> np.ndarray | None:
+        return self._highlight
+
+    def set_selected(self, row: int | None) -> None:
+        """Mark the current sound (ring); None/-1 clears."""
+        self._selected = -1 if row is None or row < 0 else int(row)
+        self._layers.set_selected(self._selected)
+
+    def selected(self) -> int:
+        return self._selected
+
+    def set_selection(self, rows: np.ndarray | Sequence[int] | None) -> None:
+        """Set the multi-selection (no signal)."""
+        self._selection = _EMPTY if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
+        self._layers.set_selection(self._selection)
+
+    def selection(self) -> np.ndarray:
+        """int64 rows of the multi-selection (sorted)."""
+        return self._selection.copy()
+
+    def set_neighbor_lines(self, row: int | None, neighbor_rows: Sequence[int] | np.ndarray | None) -> None:
+        """Lines from ``row`` to each of ``neighbor_rows``; None clears."""
+        if row is None or row < 0 or neighbor_rows is None or len(neighbor_rows) == 0:
+            self._layers.set_neighbors(None)
+        else:
+            self._layers.set_neighbors((int(row), np.asarray(neighbor_rows, dtype=np.int64)))
+
+    def neighbor_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """(xs, ys) of the neighbour line segments as drawn (pairs of points)."""
+        xs, ys = self._layers.lines.getData()
+        return (np.zeros(0), np.zeros(0)) if xs is None else (xs, ys)
+
+    def set_cluster_annotations(self, notes: dict[int, tuple[float, float, str]]) -> None:
+        """Large text labels at (x, y) per cluster label (presentation mode); {} clears."""
+        self._layers.set_annotations(notes, self.label_color, self._hidden)
+
+    def annotation_items(self) -> list[pg.TextItem]:
+        return [item for _, item in self._layers.annotations]
+
+    def _refresh_layers(self) -> None:
+        self._layers.set_context(self._xy, self._enabled, self._groups, self._styles, self._point_size)
+
+    # ================================================================ hover / play
+    def set_hover_to_play(self, enabled: bool) -> None:
+        """When on, hovering emits the throttled ``scrubRequested(row)``."""
+        self._hover_to_play = bool(enabled)
+        if not enabled:
+            self._throttle.cancel()
+
+    def hover_to_play(self) -> bool:
+        return self._hover_to_play
+
+    def set_scrub_interval(self, ms: int) -> None:
+        self._throttle.set_interval(ms)
+
+    def set_hover_label(self, enabled: bool) -> None:
+        """Show the hovered sound's name next to the cursor."""
+        self._hover_label = bool(enabled)
+        self._layers.set_hover(self._hover, self._hover_name(self._hover))
+
+    def hovered(self) -> int:
+        return self._hover
+
+    def pick(self, viewport_pos: QtCore.QPointF | QtCore.QPoint) -> int:
+        """Row under a viewport position (within the pick radius), or -1."""
+        if self._xy.shape[0] == 0:
+            return -1
+        scene = self.plot.mapToScene(QtCore.QPointF(viewport_pos).toPoint())
+        if not self.vb.sceneBoundingRect().contains(scene):
+            return -1
+        pt = self.vb.mapSceneToView(scene)
+        pw, ph = self.vb.viewPixelSize()
+        if not (pw > 0 and ph > 0):
+            return -1
+        return self._index.nearest(pt.x(), pt.y(), self._pick_px, scale=(1.0 / pw, 1.0 / ph), mask=self._enabled)
+
+    def view_to_viewport(self, x: float, y: float) -> QtCore.QPoint:
+        """Viewport pixel position of data point (x, y) (for tests, tooltips)."""
+        return self.plot.mapFromScene(self.vb.mapViewToScene(QtCore.QPointF(x, y)))
+
+    def _hover_name(self, row: int) -> str:
+        return self._names[row] if self._hover_label and 0 <= row < len(self._names) else ""
+
+    def _set_hover(self, row: int) -> None:
+        if row == self._hover:
+            return
+        self._hover = row
+        self._layers.set_hover(row, self._hover_name(row))
+        self.pointHovered.emit(row)
+        if row >= 0 and self._hover_to_play:
+            self._throttle.trigger(row)
+
+    # ================================================================ mouse (see map_mouse.py)
+    def set_selection_mode(self, mode: str) -> None:
+        """What a plain left-drag does: 'none' pans, 'rect'/'lasso' select. Shift-drag (rect) and
+        Ctrl/Alt-drag (lasso) select in every mode."""
+        mode = "none" if mode == "pan" else mode
+        if mode not in SELECTION_MODES:
+            raise ValueError(f"unknown selection mode {mode!r}")
+        self._mouse.mode = mode
+
+    def selection_mode(self) -> str:
+        return self._mouse.mode
+
+    def to_data(self, pos: QtCore.QPointF | QtCore.QPoint) -> QtCore.QPointF:
+        """Data coordinates of a viewport position."""
+        return self.vb.mapSceneToView(self.plot.mapToScene(QtCore.QPointF(pos).toPoint()))
+
+    def rubber_band(self) -> RubberBand:
+        return self._band
+
+    def enabled_mask(self) -> np.ndarray | None:
+        """bool ``[N]`` of pickable rows, or None when nothing is hidden."""
+        return self._enabled
+
+    def click(self, row: int, mods: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier) -> None:
+        """What a click on ``row`` (-1: background) does; Shift/Ctrl toggle multi-selection."""
+        KM = QtCore.Qt.KeyboardModifier
+        toggle = bool(mods & (KM.ShiftModifier | KM.ControlModifier | KM.MetaModifier))
+        if row < 0:
+            if self._selection.size and not toggle:
+                self.finish_selection(_EMPTY)
+            self.backgroundClicked.emit()
+            return
+        if toggle:
+            sel = self._selection
+            new = sel[sel != row] if row in sel else np.union1d(sel, [row])
+            self.finish_selection(new.astype(np.int64))
+            return
+        if self._selection.size and row not in self._selection:
+            self.finish_selection(_EMPTY)
+        self.set_selected(row)
+        self.pointClicked.emit(row)
+
+    def finish_selection(self, rows: np.ndarray) -> None:
+        """Set the multi-selection from a user gesture and emit ``selectionChanged``."""
+        self._selection = np.asarray(rows, dtype=np.int64)
+        self._refresh_layers()
+        self.selectionChanged.emit(self._selection.copy())
+
+    def _on_manual_range(self, *_args) -> None:  # noqa: ANN002
+        self._user_moved = True
+
+    # ================================================================ drag out
+    def drag_rows(self, row: int) -> np.ndarray:
+        """Rows a drag starting on ``row`` carries: the multi-selection if ``row`` is in it, the
+        selected sound if it is ``row``, else nothing (only selected sounds drag out)."""
+        if self._paths is None or row < 0:
+            return _EMPTY
+        if self._selection.size and row in self._selection:
+            return self._selection.copy()
+        if row == self._selected:
+            return np.array([row], dtype=np.int64)
+        return _EMPTY
+
+    def drag_mime(self, rows: Sequence[int] | np.ndarray) -> QtCore.QMimeData:
+        """Mime data (file URLs) for dragging these rows out."""
+        paths = [] if self._paths is None else [self._paths[int(r)] for r in rows]
+        return make_drag_mime(paths)
+
+    def start_file_drag(self, rows: np.ndarray) -> None:
+        """Start a QDrag of these rows' files (blocks until dropped, like every QDrag)."""
+        drag = QtGui.QDrag(self.plot.viewport())
+        drag.setMimeData(self.drag_mime(rows))
+        label = self._names[int(rows[0])] if rows.size == 1 else f"{rows.size} sounds"
+        fm = QtGui.QFontMetrics(self.font())
+        pm = QtGui.QPixmap(fm.horizontalAdvance(label) + 16, fm.height() + 8)
+        pm.fill(QtGui.QColor(30, 32, 40, 220))
+        p = QtGui.QPainter(pm)
+        p.setPen(QtGui.QColor("#ffffff"))
+        p.drawText(pm.rect(), QtCore.Qt.AlignmentFlag.AlignCenter, label)
+        p.end()
+        drag.setPixmap(pm)
+        self.dragStarted.emit(np.asarray(rows).copy())
+        drag.exec(QtCore.Qt.DropAction.CopyAction)
+
+    # ================================================================ view range
+    def view_rect(self) -> tuple[float, float, float, float]:
+        """Visible data rectangle (x0, y0, x1, y1)."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        return float(x0), float(y0), float(x1), float(y1)
+
+    def fly_to(self, center_xy: Sequence[float], span: float | Sequence[float], duration_ms: int = 600) -> None:
+        """Animate the view to ``center_xy`` showing at least ``span`` (scalar or (w, h)) data
+        units; ``flyFinished`` when done. The view then stays put on layout updates."""
+        w, h = (float(span), float(span)) if np.isscalar(span) else (float(span[0]), float(span[1]))
+        self._user_moved = True
+        self._camera.fly(float(center_xy[0]), float(center_xy[1]), w, h, duration_ms)
+
+    def fly_to_rows(self, rows: Sequence[int] | np.ndarray, margin: float = 0.15, duration_ms: int = 600) -> None:
+        """Fly to the bounding box of ``rows`` (e.g. a cluster), with a relative margin."""
+        rows = np.asarray(rows, dtype=np.int64)
+        pts = self._xy[rows[(rows >= 0) & (rows < self._xy.shape[0])]]
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if pts.shape[0] == 0:
+            return
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        size = np.maximum(hi - lo, 1e-3 * max(1.0, float(np.abs(self._xy).max(initial=1.0))))
+        self.fly_to((lo + hi) / 2, size * (1 + 2 * margin), duration_ms)
+
+    def is_flying(self) -> bool:
+        return self._camera.is_running()
+
+    def stop_fly(self) -> None:
+        self._camera.stop()
+
+    def reset_view(self) -> None:
+        """Show everything and follow layout updates again."""
+        self._camera.stop()
+        self._user_moved = False
+        self.vb.autoRange(padding=0.04)
+
+    # ================================================================ export
+    def export_image(self, path: str | os.PathLike[str], width: int | None = None) -> None:
+        """Write the map as PNG/JPEG (``width`` px wide) or SVG, chosen by the suffix."""
+        export_plot(self.plot, path, width)

@@ -1,0 +1,1 @@
+"""Docked panels: controls, details, neighbours, legend, job bar."""

@@ -1,0 +1,440 @@
+"""The main window: the map in the middle, controls on the left, the sound and its neighbours on
+the right, background jobs in the status bar. Assembly and wiring only — the work is in the
+pipeline, the state and the views.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu
+
+from core import paths
+from core.resources import demo_dir, resource_path
+from desktop_app.views.map.binding import MapBinding
+from desktop_app.errors import ErrorReporter, ShowError
+from desktop_app.menus import build_menus_and_toolbar
+from desktop_app.controllers.pipeline import PIPELINE_KINDS, Pipeline
+from desktop_app.model.settings import Settings
+from desktop_app.model.session import SessionState
+from desktop_app.views.panels.controls import ControlsPanel
+from desktop_app.views.panels.details import DetailsPanel
+from desktop_app.views.dialogs.failures import FailureReport, failure_link_text
+from desktop_app.views.panels.job_bar import JobBar
+from desktop_app.views.map.view import MapView
+from desktop_app.views.panels.neighbor_list import NeighborList
+from desktop_app.views.presenter import Presenter
+from desktop_app.controllers.jobs import JobManager
+
+APP_NAME = "Sound Explorer"
+
+
+def icon(name: str) -> QIcon:
+    p = resource_path("icons", f"{name}.svg")
+    return QIcon(str(p)) if p.exists() else QIcon()
+
+
+def make_player(parent: Any, device: str | None = None) -> Any:
+    """The audio player (``desktop_app.controllers.playback.Player``) on ``device`` (a name; None = default)."""
+    from desktop_app.controllers.playback import Player
+
+    return Player(device, parent=parent)
+
+
+class MainWindow(QMainWindow):
+    """Sound Explorer's window. ``show_error`` and ``player`` are injectable (tests)."""
+
+    def __init__(self, settings: Settings | None = None, *, show_error: ShowError | None = None,
+                 player: Any = None, library_factory: Callable[[Path], Any] | None = None,
+                 persist: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings.load()
+        self.persist = persist
+        s = self.settings
+
+        self.jobs = JobManager(max_threads=4, parent=self)
+        self.errors = ErrorReporter(self, show_error)
+        self.jobs.jobFailed.connect(self.errors.report_job)
+
+        self.state = SessionState(model=s.model)
+        self.state.projection.update(s.projection)
+        for method, params in s.cluster_params.items():
+            self.state.cluster_params.setdefault(method, {}).update(params)
+        if s.colour_by in ("hdbscan", "kmeans", "graph", "folder", "tag"):
+            self.state.colour_by = s.colour_by
+        self.pipeline = Pipeline(self.state, self.jobs, s, library_factory)
+
+        self.player = player if player is not None else make_player(self)
+        self.player.set_volume(s.volume)
+        if s.device is not None:  # indices change between sessions: match the saved name
+            for index, name in self.player.devices():
+                if name == s.device:
+                    self.player.set_device(index)
+                    break
+        self.player.unavailable.connect(lambda msg: self.statusBar().showMessage(f"No audio output: {msg}", 10000))
+        self.player.error.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+
+        self._build_views()
+        self._build_status_bar()
+        self.actions: dict[str, QAction] = build_menus_and_toolbar(self)
+        self._wire()
+        self.player.stateChanged.connect(self._on_play_state)
+        self.map.set_point_size(s.point_size)
+        self.map.set_hover_to_play(s.hover_to_play)
+        self.controls.set_values(colour_by=self.state.colour_by, projection=self.state.projection,
+                                 cluster_params=self.state.cluster_params, point_size=s.point_size)
+        self._restore_geometry()
+
+    # ------------------------------------------------------------------------ assembly
+    def _build_views(self) -> None:
+        self.map = MapView(self)
+        self.setCentralWidget(self.map)
+        self.binding = MapBinding(self.state, self.map)
+        self.controls = ControlsPanel()
+        self.details = DetailsPanel()
+        self.neighbors = NeighborList()
+        self.failure_report = FailureReport(self)
+        self.presenter = Presenter(self, self.map, self.state, self.play_row, self.binding.set_annotations,
+                                   seconds_per_stop=self.settings.tour_seconds)
+        self.docks: dict[str, QDockWidget] = {}
+        for key, title, widget, area in (
+            ("controls", "Controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("details", "Sound", self.details, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("neighbours", "Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{key}")
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        self.resizeDocks([self.docks["controls"], self.docks["details"]], [240, 300], Qt.Orientation.Horizontal)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_label = QLabel("Open a folder of sounds to begin (Ctrl+O)")
+        self.status_label.setObjectName("StatusText")
+        self.failure_label = QLabel("")
+        self.failure_label.setObjectName("FailureLink")
+        self.failure_label.setTextFormat(Qt.TextFormat.RichText)
+        self.failure_label.linkActivated.connect(lambda _l: self.show_failures())
+        self.failure_label.hide()
+        self.job_bar = JobBar(self.jobs, kinds=PIPELINE_KINDS)
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.failure_label)
+        bar.addPermanentWidget(self.job_bar)
+
+    def _wire(self) -> None:
+        st, ev, m = self.state, self.state.events, self.map
+        # map → state / playback
+        m.pointClicked.connect(lambda row: self.select_row(row, play=True))
+        m.pointDoubleClicked.connect(lambda row: self.select_row(row, play=True, fly=True))
+        m.pointHovered.connect(lambda row: st.hover(row if row >= 0 else None))
+        m.scrubRequested.connect(self.play_row)
+        m.selectionChanged.connect(st.set_selection)
+        m.contextMenuRequested.connect(self._context_menu)
+        ev.selection.connect(self._on_selection)
+        # panels → pipeline / state
+        c = self.controls
+        c.modelChanged.connect(self.pipeline.set_model)
+        c.colourByChanged.connect(self.pipeline.set_colour_by)
+        c.projectionChanged.connect(self.pipeline.set_projection)
+        c.clusterParamsChanged.connect(self.pipeline.set_cluster_params)
+        c.pointSizeChanged.connect(self.set_point_size)
+        c.queryChanged.connect(st.set_query)
+        self.neighbors.playRequested.connect(self.play_row)
+        self.neighbors.selectRequested.connect(lambda row: self.select_row(row, play=False, fly=True))
+        self.details.playRequested.connect(self.toggle_play)
+        # state → panels
+        ev.selected.connect(self._on_selected)
+        ev.neighbors.connect(self._on_neighbors)
+        ev.failures.connect(self._on_failures)
+        ev.status.connect(self.status_label.setText)
+        ev.query.connect(lambda q, rows: c.set_match_count(q, None if rows is None else len(rows)))
+        ev.model.connect(lambda _m: self.neighbors.clear())
+        self.pipeline.previewReady.connect(self._on_preview)
+        self.pipeline.libraryOpened.connect(self._on_library_opened)
+
+    # --------------------------------------------------------------------- libraries
+    def open_library(self, folder: str | Path) -> bool:
+        """Open ``folder``; errors go to the error dialog. Returns whether it opened."""
+        try:
+            self.pipeline.open(folder)
+        except (OSError, ValueError) as exc:
+            self.errors.report(exc, context=f"Opening {folder}")
+            self.settings.forget(folder)
+            self.refresh_recent_menu()
+            return False
+        return True
+
+    def open_dialog(self) -> None:
+        start = str(self.pipeline.library.root.parent) if self.pipeline.library is not None else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of sounds", start)
+        if folder:
+            self.open_library(folder)
+
+    def open_demo(self) -> None:
+        self.open_library(demo_dir())
+
+    def rescan(self) -> None:
+        self.pipeline.run()
+
+    def _on_library_opened(self, root: Path) -> None:
+        self.setWindowTitle(f"{root.name} — {APP_NAME}")
+        self.setWindowFilePath(str(root))
+        lib = self.pipeline.library
+        models = lib.models() if lib is not None else [self.state.model]
+        self.controls.set_models(models, self.state.model)
+        self.details.set_sound(None)
+        self.neighbors.clear()
+        self.refresh_recent_menu()
+        self.save_settings()
+
+    def open_training(self, defaults: dict | None = None) -> None:
+        """The training dialog for the open library; a trained model becomes selectable and is shown.
+        ``defaults`` pre-fills the dialog (any TrainConfig field)."""
+        lib = self.pipeline.library
+        if lib is None:
+            self.statusBar().showMessage("Open a library first", 4000)
+            return
+        from desktop_app.views.dialogs.training import TrainingDialog
+
+        dialog = TrainingDialog(lib, self, defaults=defaults)
+        dialog.trained.connect(self._on_trained)
+        dialog.show()
+        self._training_dialog = dialog
+
+    def open_compare(self) -> None:
+        """Every model of the open library side by side against its labels (folders, prefix or a CSV)."""
+        lib = self.pipeline.library
+        if lib is None:
+            self.statusBar().showMessage("Open a library first", 4000)
+            return
+        from desktop_app.views.dialogs.compare import CompareDialog
+
+        dialog = CompareDialog(lib, self.jobs, self)
+        dialog.show()
+        self._compare_dialog = dialog
+
+    def _on_trained(self, name: str) -> None:
+        lib = self.pipeline.library
+        if lib is None:
+            return
+        self.controls.set_models(lib.models(), self.state.model)
+        self.pipeline.set_model(name)
+        self.controls.set_models(lib.models(), name)
+
+    def refresh_recent_menu(self) -> None:
+        menu: QMenu | None = getattr(self, "recent_menu", None)
+        if menu is None:
+            return
+        menu.clear()
+        recent = self.settings.existing_recent()
+        for p in recent:
+            a = menu.addAction(p.name)
+            a.setToolTip(str(p))
+            a.setStatusTip(str(p))
+            a.triggered.connect(lambda _=False, p=p: self.open_library(p))
+        if not recent:
+            menu.addAction("No recent folders").setEnabled(False)
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if self._dropped_folder(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        folder = self._dropped_folder(event)
+        if folder is not None:
+            event.acceptProposedAction()
+            self.open_library(folder)
+
+    @staticmethod
+    def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        md = event.mimeData()
+        if not md.hasUrls():
+            return None
+        for url in md.urls():
+            if url.isLocalFile():
+                p = Path(url.toLocalFile())
+                return p if p.is_dir() else p.parent if p.exists() else None
+        return None
+
+    # ------------------------------------------------------------- selection & play
+    def select_row(self, row: int, *, play: bool = True, fly: bool = False) -> None:
+        if not 0 <= row < len(self.state.ids):
+            return
+        self.state.select(row)
+        if play:
+            self.play_row(row)
+        if fly and len(self.state.xy):
+            x, y = (float(v) for v in self.state.xy[row])
+            span = max(float(self.state.xy.max(axis=0).max() - self.state.xy.min(axis=0).min()) / 6, 1e-3)
+            self.map.fly_to((x, y), span)
+
+    def play_row(self, row: int) -> None:
+        info = self.state.info(row)
+        if info is not None:
+            self.player.play(str(info.path))
+
+    def toggle_play(self) -> None:
+        row = self.state.selected if self.state.selected is not None else self.state.hovered
+        info = self.state.info(row) if row is not None else None
+        if info is not None:
+            self.player.toggle(str(info.path))
+        else:
+            self.player.stop()
+
+    def stop(self) -> None:
+        self.player.stop()
+        if self.presenter.touring:
+            self.presenter.stop_tour()
+        elif self.presenter.active:
+            self.presenter.leave()
+
+    def _on_play_state(self, state: str) -> None:
+        playing = state == "playing"
+        self.actions["play"].setIcon(icon("stop" if playing else "play"))
+        self.details.play_button.setText("Stop" if playing else "Play")
+
+    def _on_selected(self, row: int | None) -> None:
+        info = self.state.info(row) if row is not None else None
+        self.details.set_sound(info)
+        self.neighbors.set_neighbors(info.name if info else None, [], [])
+        if row is not None:
+            self.pipeline.preview(row)
+            self.pipeline.neighbors(row)
+
+    def _on_selection(self, rows: Any) -> None:
+        n = len(rows)
+        if n:
+            self.statusBar().showMessage(f"{n} sound{'s' if n != 1 else ''} selected — File ▸ Export sounds "
+                                         "copies them or writes a playlist/table", 8000)
+
+    def _context_menu(self, row: int, pos: Any) -> None:
+        """Right-click on the map: actions for the sound under the cursor (or the selection)."""
+        menu = QMenu(self)
+        info = self.state.info(row) if row is not None and row >= 0 else None
+        if info is not None:
+            menu.addAction(f"Play {info.name}", lambda: self.play_row(row))
+            menu.addAction("Show similar sounds", lambda: self.select_row(row, play=False, fly=True))
+            menu.addAction("Reveal in file manager",
+                           lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(info.path.parent))))
+            menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(info.path)))
+            menu.addSeparator()
+        from desktop_app.controllers.export import rows_for_export
+
+        has_rows = bool(len(rows_for_export(self.state)[0]))
+        for key in ("export_folder", "export_m3u", "export_csv"):
+            self.actions[key].setEnabled(has_rows)
+            menu.addAction(self.actions[key])
+        menu.addAction(self.actions["export_map"])
+        menu.popup(pos)
+
+    def _on_neighbors(self, pairs: list[tuple[int, float]]) -> None:
+        info = self.state.info(self.state.selected) if self.state.selected is not None else None
+        self.neighbors.set_neighbors(info.name if info else None, pairs, self.state.names())
+
+    def _on_preview(self, row: int, preview: Any, error: str) -> None:
+        if row == self.state.selected:
+            self.details.set_preview(preview, error or None)
+
+    def _on_failures(self, failures: list[tuple[str, str]]) -> None:
+        self.failure_label.setText(failure_link_text(len(failures)))
+        self.failure_label.setVisible(bool(failures))
+        self.failure_report.set_failures(failures, self.state.root)
+
+    def show_failures(self) -> None:
+        self.failure_report.show()
+        self.failure_report.raise_()
+
+    # ----------------------------------------------------------------------- options
+    def set_point_size(self, px: float) -> None:
+        self.settings.point_size = float(px)
+        if not self.presenter.active:
+            self.map.set_point_size(px)
+
+    def set_hover_to_play(self, on: bool) -> None:
+        self.settings.hover_to_play = bool(on)
+        self.map.set_hover_to_play(on)
+
+    def set_volume(self, volume: float) -> None:
+        self.settings.volume = float(volume)
+        self.player.set_volume(volume)
+
+    def set_device(self, index: int, name: str) -> None:
+        self.player.set_device(index)
+        self.settings.device = name
+
+    def focus_search(self) -> None:
+        self.docks["controls"].show()
+        self.controls.focus_search()
+
+    def show_log_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.errors.log_file.parent)))
+
+    # -------------------------------------------------------------------- persistence
+    def _qsettings(self) -> QSettings:
+        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        qs = self._qsettings()
+        geo, dock_state = qs.value("geometry"), qs.value("state")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1440, 880)
+        if dock_state is not None:
+            self.restoreState(dock_state)
+
+    def save_settings(self) -> None:
+        if not self.persist:
+            return
+        try:
+            self.settings.save()
+            qs = self._qsettings()
+            qs.setValue("geometry", self.saveGeometry())
+            qs.setValue("state", self.saveState())
+        except OSError as exc:
+            self.errors.report(exc, context="Saving settings")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if getattr(self, "_shut_down", False):
+            super().closeEvent(event)
+            return
+        self._shut_down = True
+        self.presenter.leave()
+        self.controls.flush()
+        self.save_settings()
+        try:
+            self.player.close()
+        finally:
+            self.pipeline.close()
+            self.errors.uninstall()
+        super().closeEvent(event)
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the app's name, style sheet and icon."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("sound-explorer")
+    app.setApplicationDisplayName(APP_NAME)
+    app.setWindowIcon(icon("app"))
+    qss = resource_path("style.qss")
+    if qss.exists():
+        icons = resource_path("icons").as_posix()  # url(@ICONS@/x.svg) in the sheet: the installed icon folder
+        app.setStyleSheet(qss.read_text(encoding="utf-8").replace("@ICONS@", icons))
+    return app
