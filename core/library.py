@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog
+from core.defaults import DEFAULT_MODEL
 from core.catalog.scan import ScanReport, scan
 from core.encoders import EncoderRegistry, builtin_registry
 from core.jobs import Job, Progress
@@ -93,7 +94,7 @@ class Library:
 
         return (yield from scan(self.catalog, tagger=make_tagger(self.root)))
 
-    def embed(self, model: str = "mfcc", *, batch_size: int = 16, keep_patches: bool = False) -> Job[EmbedReport]:
+    def embed(self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, keep_patches: bool = False) -> Job[EmbedReport]:
         """Scan (cheap when nothing changed), then embed what is missing for ``model``."""
         scan_report = yield from self.scan()
         version = self.model_version(model)

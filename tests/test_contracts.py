@@ -75,7 +75,7 @@ def _module_imports() -> dict[str, set[str]]:
                 if node.level:
                     parts = name.split(".")[: len(name.split(".")) - node.level + (1 if is_pkg else 0)]
                     base = ".".join(parts + ([node.module] if node.module else []))
-                targets = [f"{base}.{a.name}" for a in node.names] + [base]
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names]
             for t in targets:
                 while t and t not in mods:
                     t = t.rpartition(".")[0]

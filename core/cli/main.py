@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.cli.progress import drive
+from core.defaults import DEFAULT_MODEL
 from core.library import Library
 
 EXIT_ERROR = 1
@@ -25,7 +26,7 @@ def _add_common(p: argparse.ArgumentParser, model: bool = True) -> None:
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     if model:
-        p.add_argument("--model", default="mfcc", help="encoder: mfcc, pretrained, or a trained model's name")
+        p.add_argument("--model", default=DEFAULT_MODEL, help=f"encoder: mfcc, pretrained, or a trained model's name (default: {DEFAULT_MODEL})")
 
 
 def _add_map_args(p: argparse.ArgumentParser) -> None:

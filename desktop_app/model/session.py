@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from core.audio.preview import PcaLayout, group_labels, pca_2d
+from core.defaults import DEFAULT_MODEL
 
 Callback = Callable[..., Any]
 
@@ -137,7 +138,7 @@ class SessionState:
     ``[N]`` (``-1`` noise/none).
     """
 
-    def __init__(self, model: str = "mfcc") -> None:
+    def __init__(self, model: str = DEFAULT_MODEL) -> None:
         self.events = StateEvents()
         self.library: Any = None
         self.root: Path | None = None

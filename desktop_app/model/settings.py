@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core import paths
+from core.defaults import DEFAULT_MODEL
 
 MAX_RECENT = 10
 
@@ -36,7 +37,7 @@ class Settings:
     volume: float = 0.8
     device: str | None = None  # output device *name* (indices change between sessions)
     hover_to_play: bool = False
-    model: str = "mfcc"
+    model: str = DEFAULT_MODEL
     projection: dict[str, float] = field(default_factory=lambda: {"n_neighbors": 15, "min_dist": 0.1})
     colour_by: str = "hdbscan"
     cluster_params: dict[str, dict[str, float]] = field(default_factory=_default_cluster_params)
