@@ -4,7 +4,7 @@
    (no live layouts) on random clustered unit vectors, with trustworthiness of both maps.
 2. ``place_new`` (arrays only) vs ``UMAP.transform`` (needs the fitted model).
 3. First call in a fresh process, numba cache empty (cold) vs populated (warm):
-   ``numba_cache.warm_up()`` (our path) and a plain ``umap.UMAP().fit_transform`` (umap's
+   ``projection.warm_up()`` (our path) and a plain ``umap.UMAP().fit_transform`` (umap's
    own path, which recompiles its uncached kernels in every process).
 
     .venv/bin/python benchmarks/bench_projection.py [--sizes 2000 10000] [--skip-cold]
@@ -39,8 +39,9 @@ import time, warnings, numpy as np
 t0 = time.perf_counter()
 from core.maps import numba_cache
 numba_cache.configure()
+from core.maps import projection
 if MODE == "ours":
-    numba_cache.warm_up()
+    projection.warm_up()
 else:
     import umap
     x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
@@ -77,18 +78,21 @@ def main() -> None:
         print("\nfirst call in a fresh process (process start + imports + compile/load + tiny fit)")
         print(f"{'path':<28} | {'cold cache s':>12} | {'warm cache s':>12} | ratio")
         for mode, cold, warm in rows:
-            name = "numba_cache.warm_up()" if mode == "ours" else "umap.UMAP fit+transform"
+            name = "projection.warm_up()" if mode == "ours" else "umap.UMAP fit+transform"
             print(f"{name:<28} | {cold:12.1f} | {warm:12.1f} | {cold / warm:4.1f}x")
 
     from core.maps import numba_cache
 
     numba_cache.configure()
-    numba_cache.warm_up()
+    from core.maps import projection
+
+    projection.warm_up()
     import umap
 
     from core.evaluation.metrics import trustworthiness
     from core.jobs import run_job
-    from core.maps.projection import ProjectionParams, normalise_xy, place_new, project
+    from core.maps.params import ProjectionParams
+    from core.maps.projection import normalise_xy, place_new, project
 
     with warnings.catch_warnings():  # compile umap's own kernels (both kNN paths) before timing it
         warnings.simplefilter("ignore")

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from core.audio.preview import pca_2d
+from core.maps.pca import pca_2d
 from desktop_app.model.session import SessionState
 
 

@@ -78,8 +78,3 @@ def run_job(
                 raise Cancelled(p.stage)
     except StopIteration as stop:
         return stop.value
-
-
-def subjob(job: Job[T]) -> Job[T]:
-    """``result = yield from subjob(other)``: forward a nested job's progress (identity helper)."""
-    return (yield from job)

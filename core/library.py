@@ -15,21 +15,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog
-from core.defaults import DEFAULT_MODEL
+from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
 from core.catalog.scan import ScanReport, scan
 from core.encoders import EncoderRegistry, builtin_registry
 from core.jobs import Job, Progress
+from core.maps.params import ClusterParams, ProjectionParams, cluster_params
 
 if TYPE_CHECKING:  # torch-heavy modules load only when a model must run
     from core.embedding.report import EmbedReport
     from core.encoders.base import Encoder
+    from core.maps.clustering import Labelling
 
 
 @dataclass(slots=True)
 class MapResult:
     ids: np.ndarray  # int64 [N]
     xy: np.ndarray  # float32 [N, 2]
-    params: object  # core.maps.projection.ProjectionParams
+    params: ProjectionParams
     placed: int = 0  # how many new points were placed into an existing map
 
 
@@ -123,7 +125,7 @@ class Library:
 
     def map(self, model: str, params=None, *, recompute: bool = False) -> Job[MapResult]:
         """2-D map of the ``model`` embeddings. Cached; new sounds are placed without moving old ones."""
-        from core.maps.projection import ProjectionParams, place_new, project
+        from core.maps.projection import place_new, project
 
         params = params or ProjectionParams()
         ids, vectors = self._require_vectors(model)
@@ -150,24 +152,29 @@ class Library:
         self.catalog.put_projection(model, version, params.method, key, ids, xy)
         return MapResult(ids, xy, params)
 
-    def cluster(self, model: str, method: str = "hdbscan", params: dict | None = None, *, space: str = "embedding"):
-        """Cluster labels of the ``model`` embeddings (or of its current map with ``space='map'``). Cached."""
+    def cluster(self, model: str, method: str = DEFAULT_CLUSTER_METHOD, params: dict | ClusterParams | None = None,
+                *, space: str = "embedding") -> Job[Labelling]:
+        """Cluster labels of the ``model`` embeddings (or of its current map with ``space='map'``).
+
+        Cached under the method's full parameter set (:mod:`core.maps.params`, defaults filled in),
+        so the CLI and the GUI find each other's results.
+        """
         from core.maps.clustering import Labelling, cluster
 
-        params = dict(params or {})
+        p = cluster_params(method, params)
         ids, vectors = self._require_vectors(model)
         version = self.model_version(model)
-        key = {**params, "space": space}
+        key = {**p.as_dict(), "space": space}
         cached = self.catalog.labelling(model, version, method, key)
         if cached is not None:
             cids, labels, scores = cached
             if len(cids) == len(ids) and np.array_equal(cids, ids):
-                return Labelling(labels=labels, scores=scores, method=method, params=params)
+                return Labelling(labels=labels, scores=scores, method=method, params=key)
         xy = None
         if space == "map":
             result = yield from self.map(model)
             xy = result.xy
-        labelling = yield from cluster(vectors, method, params, xy=xy, space=space)
+        labelling = yield from cluster(vectors, method, p, xy=xy, space=space)
         self.catalog.put_labelling(
             model, version, method, key, ids, labelling.labels, labelling.scores, space=space
         )

@@ -19,14 +19,13 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-CLI_COMMANDS = frozenset({"scan", "embed", "map", "cluster", "neighbors", "export", "info", "train", "evaluate"})
-
-
 def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
+    from core.cli.main import command_names
+
     p = argparse.ArgumentParser(
         prog="sound-explorer",
         description="Map a sound collection by how it sounds. Commands "
-                    f"({', '.join(sorted(CLI_COMMANDS))}) run the command line version; see "
+                    f"({', '.join(sorted(command_names()))}) run the command line version; see "
                     "'sound-explorer COMMAND --help'.",
     )
     p.add_argument("folder", nargs="?", type=Path, help="a folder of sounds to open")
@@ -40,7 +39,9 @@ def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in CLI_COMMANDS:
+    from core.cli.main import command_names
+
+    if argv and argv[0] in command_names():
         from core.cli.main import main as cli_main
 
         return int(cli_main(argv) or 0)

@@ -14,13 +14,13 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QSlider, QToolBar
 
 from desktop_app.controllers import export as export_actions
+from desktop_app.icons import icon
 
 if TYPE_CHECKING:
     from desktop_app.window import MainWindow
 
 
 def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
-    from desktop_app.window import icon
 
     actions: dict[str, QAction] = {}
 

@@ -11,17 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu
 
 from core import paths
 from core.resources import demo_dir, resource_path
 from desktop_app.views.map.binding import MapBinding
 from desktop_app.errors import ErrorReporter, ShowError
+from desktop_app.icons import icon
 from desktop_app.menus import build_menus_and_toolbar
 from desktop_app.controllers.pipeline import PIPELINE_KINDS, Pipeline
 from desktop_app.model.settings import Settings
-from desktop_app.model.session import SessionState
+from desktop_app.model.session import COLOUR_MODES, SessionState
 from desktop_app.views.panels.controls import ControlsPanel
 from desktop_app.views.panels.details import DetailsPanel
 from desktop_app.views.dialogs.failures import FailureReport, failure_link_text
@@ -32,11 +33,6 @@ from desktop_app.views.presenter import Presenter
 from desktop_app.controllers.jobs import JobManager
 
 APP_NAME = "Sound Explorer"
-
-
-def icon(name: str) -> QIcon:
-    p = resource_path("icons", f"{name}.svg")
-    return QIcon(str(p)) if p.exists() else QIcon()
 
 
 def make_player(parent: Any, device: str | None = None) -> Any:
@@ -68,7 +64,7 @@ class MainWindow(QMainWindow):
         self.state.projection.update(s.projection)
         for method, params in s.cluster_params.items():
             self.state.cluster_params.setdefault(method, {}).update(params)
-        if s.colour_by in ("hdbscan", "kmeans", "graph", "folder", "tag"):
+        if s.colour_by in COLOUR_MODES:
             self.state.colour_by = s.colour_by
         self.pipeline = Pipeline(self.state, self.jobs, s, library_factory)
 

@@ -60,24 +60,6 @@ class ResultsMixin:
                         "AND params = ?", (model, version, method, canonical_json(params)))
         return None if row is None else (blob_ids(row[0]), blob_f32(row[1], (2,)))
 
-    def latest_projection(
-        self, model: str, version: str, method: str | None = None
-    ) -> tuple[dict[str, Any], np.ndarray, np.ndarray] | None:
-        """The most recent projection (of ``method`` when given): ``(info, ids [N], xy [N, 2])`` or ``None``.
-
-        ``info`` has ``id, model, version, method, params (dict), created, n``.
-        """
-        sql = ("SELECT id, model, model_version, method, params, created, n, ids, xy FROM projections "
-               "WHERE model = ? AND model_version = ?")
-        args: list[Any] = [model, version]
-        if method is not None:
-            sql += " AND method = ?"
-            args.append(method)
-        row = self._one(sql + " ORDER BY created DESC, id DESC LIMIT 1", args)
-        if row is None:
-            return None
-        return self._projection_info(row), blob_ids(row[7]), blob_f32(row[8], (2,))
-
     @staticmethod
     def _projection_info(row: Sequence[Any]) -> dict[str, Any]:
         return {"id": int(row[0]), "model": row[1], "version": row[2], "method": row[3],

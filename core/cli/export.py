@@ -7,15 +7,18 @@ from pathlib import Path
 
 import numpy as np
 
+from core.cli.common import find_neighbors, make_clusters, make_map
+from core.export.rows import export_rows
+from core.maps.labels import cluster_number
+
 
 def export(lib, args: argparse.Namespace) -> Path:
     from core.export import writers as ex
-    from core.cli.main import _cluster, _map, _neighbors
 
     fmt = args.format
     out = args.out or Path(f"{lib.root.name}-{args.model}.{ 'tsv' if fmt == 'projector' else fmt}")
-    mapped = _map(lib, args)
-    labelling, _ = _cluster(lib, args)
+    mapped = make_map(lib, args)
+    labelling, _ = make_clusters(lib, args)
     ids, vectors = lib.vectors(args.model)
     assert np.array_equal(mapped.ids, ids), "map and vectors disagree on the sounds"
     rows = {r.id: r for r in lib.sounds()}
@@ -25,24 +28,21 @@ def export(lib, args: argparse.Namespace) -> Path:
         ex.export_npz(out, paths, vectors, mapped.xy, labels)
     elif fmt in ("csv", "parquet"):
         out = out.with_suffix("." + fmt)
-        table = [
-            {"path": p, "x": float(x), "y": float(y), "cluster": int(c), "tags": rows[int(i)].tags, "vector": v}
-            for p, (x, y), c, i, v in zip(paths, mapped.xy, labels, ids, vectors)
-        ]
-        ex.export_table(out, table)
+        ex.export_table(out, export_rows(lib.root, [rows[int(i)] for i in ids], mapped.xy, labels, vectors))
     elif fmt == "projector":
         prefix = out.with_suffix("")
-        meta = [[rows[int(i)].relpath, str(int(c)), ";".join(rows[int(i)].tags)] for i, c in zip(ids, labels)]
+        meta = [[rows[int(i)].relpath, str(cluster_number(c)), ";".join(rows[int(i)].tags)] for i, c in zip(ids, labels)]
         ex.export_projector(prefix, vectors, meta, header=["path", "cluster", "tags"])
         out = Path(f"{prefix}_vectors.tsv")
     elif fmt == "m3u":
         if args.neighbors_of:
-            hits = _neighbors(lib, args, args.neighbors_of, args.k)
+            hits = find_neighbors(lib, args, args.neighbors_of, args.neighbors_k)
             sel = [sid for sid, _ in hits]
         elif args.cluster is not None:
-            sel = [int(i) for i, c in zip(ids, labels) if int(c) == args.cluster]
+            sel = [int(i) for i, c in zip(ids, labels) if cluster_number(c) == args.cluster]
             if not sel:
-                raise ValueError(f"cluster {args.cluster} is empty (labels: {sorted(set(map(int, labels)))})")
+                shown = sorted({cluster_number(c) for c in labels if c >= 0})
+                raise ValueError(f"there is no cluster {args.cluster} (clusters: {shown})")
         else:
             sel = [int(i) for i in ids]
         ex.export_m3u(

@@ -18,14 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from core.vectors import unit_rows
+
 CHUNK_ELEMS = 1 << 22  # similarities per chunk
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    x = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return x / norms
 
 
 def _codes(values: Sequence[Any] | np.ndarray) -> np.ndarray:
@@ -47,7 +42,7 @@ def _ranked(
     ``rel_sorted`` bool ``[c, N]`` relevance in that order, ``n_rel``/``n_valid`` ``[c]``.
     ``relevant(s, e)`` returns bool ``[c, N]`` before exclusions.
     """
-    x = _unit(vectors)
+    x = unit_rows(vectors)
     n = x.shape[0]
     g = None if groups is None else _codes(groups)
     chunk = max(1, min(n, CHUNK_ELEMS // max(n, 1)))
@@ -134,7 +129,7 @@ def knn_accuracy(
     candidates; a tie goes to the label with the larger summed similarity)."""
     lab = _codes(labels)
     n_classes = int(lab.max()) + 1 if lab.size else 0
-    x = _unit(vectors)
+    x = unit_rows(vectors)
     correct, total = 0, 0
     start = 0
     for order, _, _, n_valid in _ranked(vectors, lambda s, e: np.zeros((e - s, len(lab)), bool), groups):
@@ -166,7 +161,7 @@ def trustworthiness(vectors: np.ndarray, xy: np.ndarray, k: int = 10) -> float:
     """Map faithfulness in ``[0, 1]`` (sklearn): are map neighbours true (cosine) neighbours?"""
     from sklearn.manifold import trustworthiness as _tw
 
-    x = _unit(vectors)
+    x = unit_rows(vectors)
     n = x.shape[0]
     if n < 3:
         return float("nan")

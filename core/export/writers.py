@@ -6,8 +6,10 @@ never leaves a half-written file (an existing destination stays as it was). Any
 ``OSError`` during the write is re-raised as :class:`ExportError` (itself an ``OSError``
 with the same ``errno``) naming the destination, and the temporary file is removed.
 
-Table rows (:func:`export_table`) are :class:`ExportRow` objects or mappings with keys
-``path``, ``x``, ``y``, ``cluster``, ``tags`` (list of str) and ``vector`` (float ``[D]``).
+Table rows (:func:`export_table`) are :class:`ExportRow` objects (built by
+:func:`core.export.rows.export_rows`, for the CLI and the GUI alike) or mappings with the same keys.
+Clusters are written as people see them: ``cluster`` is the number (1, 2, …; 0 = noise, as
+:func:`core.maps.labels.cluster_number`) and ``cluster_name`` its name.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from typing import IO, Any
 
 import numpy as np
 
-COLUMNS = ("path", "x", "y", "cluster", "tags", "vector")
+from core.maps.labels import cluster_name, cluster_number
+
+COLUMNS = ("path", "name", "folder", "duration", "x", "y", "cluster", "cluster_name", "tags", "vector")
 
 
 class ExportError(OSError):
@@ -33,12 +37,18 @@ class ExportError(OSError):
 
 @dataclass
 class ExportRow:
+    """One sound of a table export. ``cluster`` is the label (-1 = noise); the writers number it."""
+
     path: str
     x: float
     y: float
     cluster: int = -1
     tags: list[str] = field(default_factory=list)
     vector: np.ndarray | None = None
+    name: str = ""  # the file name (default: from path)
+    folder: str = ""  # the folder inside the library
+    duration: float | None = None
+    cluster_name: str = ""  # default: cluster_name(cluster)
 
 
 @contextlib.contextmanager
@@ -98,18 +108,24 @@ def _row_dict(row: ExportRow | Mapping[str, Any]) -> dict[str, Any]:
         row = row.__dict__
     tags = row.get("tags") or []
     vec = row.get("vector")
+    label = int(row.get("cluster", -1))
+    duration = row.get("duration")
     return {
         "path": str(row["path"]),
+        "name": str(row.get("name") or Path(str(row["path"])).name),
+        "folder": str(row.get("folder") or ""),
+        "duration": None if duration is None or not np.isfinite(duration) else float(duration),
         "x": float(row["x"]),
         "y": float(row["y"]),
-        "cluster": int(row.get("cluster", -1)),
+        "cluster": cluster_number(label),
+        "cluster_name": str(row.get("cluster_name") or cluster_name(label)),
         "tags": [str(t) for t in tags],
         "vector": None if vec is None else np.asarray(vec, dtype=np.float32).reshape(-1),
     }
 
 
 def export_table(path: str | os.PathLike[str], rows: Sequence[ExportRow | Mapping[str, Any]]) -> Path:
-    """A table with columns path, x, y, cluster, tags, vector; format from the suffix.
+    """A table with the columns :data:`COLUMNS`; the format from the suffix.
 
     ``.csv``: UTF-8 with header; ``tags`` joined with ';', ``vector`` as space-separated
     floats. ``.parquet``: ``tags`` list<string>, ``vector`` fixed_size_list<float32>[D]
@@ -133,7 +149,9 @@ def _write_csv(fh: IO[bytes], recs: list[dict[str, Any]]) -> None:
     w.writerow(COLUMNS)
     for r in recs:
         vec = "" if r["vector"] is None else " ".join(repr(float(v)) for v in r["vector"])
-        w.writerow([r["path"], repr(r["x"]), repr(r["y"]), r["cluster"], ";".join(r["tags"]), vec])
+        dur = "" if r["duration"] is None else f"{r['duration']:.6g}"
+        w.writerow([r["path"], r["name"], r["folder"], dur, repr(r["x"]), repr(r["y"]), r["cluster"],
+                    r["cluster_name"], ";".join(r["tags"]), vec])
     text.flush()
     text.detach()
 
@@ -143,9 +161,13 @@ def _arrow_table(recs: list[dict[str, Any]]) -> Any:
 
     cols: dict[str, Any] = {
         "path": pa.array([r["path"] for r in recs], pa.string()),
+        "name": pa.array([r["name"] for r in recs], pa.string()),
+        "folder": pa.array([r["folder"] for r in recs], pa.string()),
+        "duration": pa.array([r["duration"] for r in recs], pa.float64()),
         "x": pa.array([r["x"] for r in recs], pa.float32()),
         "y": pa.array([r["y"] for r in recs], pa.float32()),
         "cluster": pa.array([r["cluster"] for r in recs], pa.int64()),
+        "cluster_name": pa.array([r["cluster_name"] for r in recs], pa.string()),
         "tags": pa.array([r["tags"] for r in recs], pa.list_(pa.string())),
     }
     vecs = [r["vector"] for r in recs]
@@ -207,12 +229,13 @@ def export_m3u(
     durations: Sequence[float | None] | None = None,
 ) -> Path:
     """Extended M3U playlist (UTF-8): ``#EXTM3U`` then ``#EXTINF:<seconds>,<title>`` + path
-    per entry (seconds rounded, -1 when unknown; title defaults to the file name)."""
+    per entry (seconds with up to 3 decimals, as RFC 8216 allows, so that one-shots are not "0";
+    -1 when unknown; the title defaults to the file name)."""
     lines = ["#EXTM3U"]
     for i, p in enumerate(abs_paths):
         title = titles[i] if titles is not None else Path(p).stem
         dur = durations[i] if durations is not None else None
-        secs = -1 if dur is None or not np.isfinite(dur) else int(round(float(dur)))
+        secs = "-1" if dur is None or not np.isfinite(dur) else f"{float(dur):.3f}".rstrip("0").rstrip(".")
         lines.append(f"#EXTINF:{secs},{_tsv_cell(title)}")
         lines.append(str(p))
     data = ("\n".join(lines) + "\n").encode("utf-8")

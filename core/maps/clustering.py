@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from core.jobs import Job, Progress
+from core.vectors import unit_rows
+from core.maps.params import ClusterParams, GraphParams, HdbscanParams, cluster_params
 
-METHODS = ("hdbscan", "kmeans", "graph")
 
 
 @dataclass
@@ -43,29 +44,6 @@ class Labelling:
         values, counts = np.unique(self.labels, return_counts=True)
         pairs = sorted(zip(values.tolist(), counts.tolist()), key=lambda vc: (vc[0] < 0, -vc[1], vc[0]))
         return {int(v): int(c) for v, c in pairs}
-
-    def medoids(self, vectors: np.ndarray) -> dict[int, int]:
-        """Most typical member of each cluster (noise excluded): ``{label: row index}``.
-
-        The member with the highest cosine similarity to the normalised mean of its
-        cluster (equivalently the highest mean similarity to the other members, for unit
-        vectors). ``vectors`` ``[N, D]`` must be the rows the labels refer to.
-        """
-        x = _unit(np.asarray(vectors, dtype=np.float32))
-        out: dict[int, int] = {}
-        for lab in np.unique(self.labels):
-            if lab < 0:
-                continue
-            members = np.nonzero(self.labels == lab)[0]
-            centre = x[members].mean(axis=0)
-            out[int(lab)] = int(members[int(np.argmax(x[members] @ centre))])
-        return out
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (x / norms).astype(np.float32)
 
 
 def renumber_by_size(labels: np.ndarray) -> np.ndarray:
@@ -101,7 +79,7 @@ def _centroid_scores(x: np.ndarray, labels: np.ndarray, cosine: bool) -> np.ndar
 
 
 def hdbscan_labels(
-    vectors: np.ndarray, min_cluster_size: int = 10, min_samples: int | None = None
+    vectors: np.ndarray, min_cluster_size: int = 5, min_samples: int | None = None
 ) -> Labelling:
     """HDBSCAN (euclidean on unit vectors, monotone with cosine); scores = outlier scores."""
     import hdbscan
@@ -194,18 +172,16 @@ def graph_communities(
 def cluster(
     vectors: np.ndarray,
     method: str,
-    params: dict[str, Any] | None = None,
+    params: dict[str, Any] | ClusterParams | None = None,
     xy: np.ndarray | None = None,
     space: str = "embedding",
 ) -> Job[Labelling]:
     """Job: cluster ``vectors`` ``[N, D]`` (or the map ``xy`` ``[N, 2]`` when ``space='map'``).
 
-    ``method`` 'hdbscan' (min_cluster_size, min_samples) | 'kmeans' (k, seed) |
-    'graph' (k, resolution, seed). The returned ``params`` include ``space``.
+    ``params``: the method's parameters (:mod:`core.maps.params`), as an object or a dict of the
+    fields to change from the defaults. The returned ``params`` include ``space``.
     """
-    params = dict(params or {})
-    if method not in METHODS:
-        raise ValueError(f"unknown clustering method {method!r}; expected one of {METHODS}")
+    p = cluster_params(method, params)
     if space not in ("embedding", "map"):
         raise ValueError("space must be 'embedding' or 'map'")
     if space == "map":
@@ -213,14 +189,14 @@ def cluster(
             raise ValueError("space='map' needs xy")
         data, cosine = np.asarray(xy, dtype=np.float32), False
     else:
-        data, cosine = _unit(np.asarray(vectors, dtype=np.float32)), True
+        data, cosine = unit_rows(np.asarray(vectors, dtype=np.float32)), True
     yield Progress(stage="cluster", done=0, total=1, message=f"{method} on {len(data)} points ({space})")
-    if method == "hdbscan":
-        result = hdbscan_labels(data, **params)
-    elif method == "kmeans":
-        result = kmeans_labels(data, cosine=cosine, **params)
+    if isinstance(p, HdbscanParams):
+        result = hdbscan_labels(data, p.min_cluster_size, p.min_samples)
+    elif isinstance(p, GraphParams):
+        result = graph_communities(data, p.graph_k, p.resolution, p.seed, cosine=cosine)
     else:
-        result = graph_communities(data, cosine=cosine, **params)
-    result.params = {**result.params, "space": space}
+        result = kmeans_labels(data, p.k, p.seed, cosine=cosine)
+    result.params = {**p.as_dict(), "space": space}
     yield Progress(stage="cluster", done=1, total=1, message=f"{result.n_clusters} clusters")
     return result

@@ -14,7 +14,7 @@ small machine). Two things keep that cost to once per install instead of once pe
   also make the kernels safe to call from any thread (numba's default ``workqueue``
   threading layer does not allow concurrent parallel kernels).
 
-:func:`warm_up` runs a tiny projection and placement so that later calls start at once; it
+:func:`core.maps.projection.warm_up` runs a tiny projection and placement so that later calls start at once; it
 is safe to call from a background thread.
 """
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,11 +61,6 @@ def configure(path: Path | None = None, *, override: bool = False) -> Path:
     return target
 
 
-def late() -> list[str]:
-    """Modules that were imported before :func:`configure` could take effect for them."""
-    return [m for m in ("umap", "pynndescent") if m in sys.modules]
-
-
 @dataclass(frozen=True)
 class UmapKernels:
     """Cached serial clones of umap's kernels (same Python source, ``cache=True``)."""
@@ -100,22 +94,3 @@ def umap_kernels() -> UmapKernels:
             cache=True,
         ),
     )
-
-
-def warm_up(n: int = 64, dim: int = 8, seed: int = 0) -> float:
-    """Compile (or load from the cache) everything a map needs; returns the seconds spent.
-
-    Runs a tiny UMAP projection of ``n × dim`` random unit vectors and places a few new
-    points on it. Thread-safe; a no-op apart from timing once the kernels are loaded.
-    Call :func:`configure` first (at application start, before anything imports umap).
-    """
-    from core.jobs import run_job
-    from core.maps.projection import ProjectionParams, place_new, project
-
-    t0 = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, dim)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    xy = run_job(project(x[: n - 4], ProjectionParams(n_neighbors=10)))
-    place_new(x[: n - 4], xy, x[n - 4 :], n_neighbors=10)
-    return time.perf_counter() - t0

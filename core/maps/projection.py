@@ -19,56 +19,17 @@ from arrays alone (no pickled model).
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from core.maps.neighbors import NeighborIndex
 from core.jobs import Job, Progress
+from core.maps.params import ProjectionParams
+from core.maps.pca import pca_2d
 
-METHODS = ("umap", "pca", "tsne")
 INT32_MIN = np.iinfo(np.int32).min + 1
 INT32_MAX = np.iinfo(np.int32).max - 1
-
-
-@dataclass(frozen=True)
-class ProjectionParams:
-    """How to make a map. ``as_dict()`` holds only the fields the method uses (a cache key)."""
-
-    method: str = "umap"
-    n_neighbors: int = 15
-    min_dist: float = 0.1
-    metric: str = "cosine"
-    seed: int = 42
-    perplexity: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"unknown projection method {self.method!r}; expected one of {METHODS}")
-        if self.n_neighbors < 2:
-            raise ValueError("n_neighbors must be >= 2")
-        if self.min_dist < 0:
-            raise ValueError("min_dist must be >= 0")
-        if self.perplexity <= 0:
-            raise ValueError("perplexity must be > 0")
-
-    def as_dict(self) -> dict[str, Any]:
-        """Canonical dict of the fields relevant to ``method`` (stable across versions)."""
-        d = asdict(self)
-        keep = {
-            "umap": ("method", "n_neighbors", "min_dist", "metric", "seed"),
-            "tsne": ("method", "perplexity", "metric", "seed"),
-            "pca": ("method",),
-        }[self.method]
-        out = {k: d[k] for k in keep}
-        for k in ("min_dist", "perplexity"):
-            if k in out:
-                out[k] = float(out[k])
-        for k in ("n_neighbors", "seed"):
-            if k in out:
-                out[k] = int(out[k])
-        return out
 
 
 def normalise_xy(xy: np.ndarray) -> np.ndarray:
@@ -89,24 +50,6 @@ def normalise_xy(xy: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _trivial_layout(x: np.ndarray) -> np.ndarray:
-    """Layout for N <= 3 (too few points for any neighbour graph): PCA of the points."""
-    n = x.shape[0]
-    if n <= 1:
-        return np.zeros((n, 2), np.float32)
-    centred = x.astype(np.float64) - x.mean(axis=0)
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    coords = np.zeros((n, 2))
-    m = min(2, u.shape[1])
-    coords[:, :m] = u[:, :m] * s[:m]
-    # deterministic signs: the largest-magnitude coordinate of each axis is positive
-    for j in range(m):
-        col = coords[:, j]
-        if col[np.argmax(np.abs(col))] < 0:
-            coords[:, j] = -col
-    return normalise_xy(coords)
-
-
 def project(vectors: np.ndarray, params: ProjectionParams = ProjectionParams()) -> Job[np.ndarray]:
     """Job: a 2-D map of ``vectors`` ``[N, D]`` → ``xy`` float32 ``[N, 2]`` in ``[-1, 1]²``.
 
@@ -121,7 +64,7 @@ def project(vectors: np.ndarray, params: ProjectionParams = ProjectionParams()) 
     stage = params.method
     if n <= 3:
         yield Progress(stage=stage, done=0, total=1, message="trivial layout")
-        return _trivial_layout(x)
+        return normalise_xy(pca_2d(x))
     if params.method == "pca":
         return (yield from _pca_job(x))
     if params.method == "tsne":
@@ -130,13 +73,8 @@ def project(vectors: np.ndarray, params: ProjectionParams = ProjectionParams()) 
 
 
 def _pca_job(x: np.ndarray) -> Job[np.ndarray]:
-    from sklearn.decomposition import PCA
-
     yield Progress(stage="pca", done=0, total=1, message="PCA")
-    m = min(2, x.shape[0], x.shape[1])
-    coords = np.zeros((x.shape[0], 2))
-    coords[:, :m] = PCA(n_components=m, svd_solver="full").fit_transform(x.astype(np.float64))
-    xy = normalise_xy(coords)
+    xy = normalise_xy(pca_2d(x))
     yield Progress(stage="pca", done=1, total=1, message="PCA done", partial=xy.copy())
     return xy
 
@@ -389,3 +327,23 @@ def place_new(
             for _ in _sgd(emb, tail_emb, head, tail, w, int(n_epochs), a, b, rng, 0.25, False):
                 pass
     return (emb * (scale / 10.0) + centre).astype(np.float32)
+
+
+def warm_up(n: int = 64, dim: int = 8, seed: int = 0) -> float:
+    """Compile (or load from the cache) everything a map needs; returns the seconds spent.
+
+    Runs a tiny UMAP projection of ``n × dim`` random unit vectors and places a few new
+    points on it. Thread-safe; a no-op apart from timing once the kernels are loaded.
+    Call :func:`core.maps.numba_cache.configure` first (at application start, before anything imports umap).
+    """
+    import time
+
+    from core.jobs import run_job
+
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, dim)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    xy = run_job(project(x[: n - 4], ProjectionParams(n_neighbors=10)))
+    place_new(x[: n - 4], xy, x[n - 4 :], n_neighbors=10)
+    return time.perf_counter() - t0

@@ -16,6 +16,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from core.export.rows import export_rows
+from core.export.writers import ExportRow
+from core.maps.labels import cluster_name
 from desktop_app.model.session import SessionState
 
 
@@ -28,7 +31,7 @@ def rows_for_export(state: SessionState) -> tuple[np.ndarray, str]:
         lab = int(state.labels[state.selected]) if len(state.labels) > state.selected else -1
         if lab >= 0:
             rows = state.cluster_rows(lab)
-            return rows, f"{state.label_names.get(lab, f'cluster {lab + 1}')} ({len(rows)} sounds)"
+            return rows, f"{state.label_names.get(lab, cluster_name(lab))} ({len(rows)} sounds)"
         return np.array([state.selected], dtype=np.int64), "the selected sound"
     return np.zeros(0, dtype=np.int64), "nothing"
 
@@ -54,31 +57,14 @@ def copy_sounds(paths: Sequence[Path], dest: Path) -> list[Path]:
     return out
 
 
-def table_rows(state: SessionState, rows: Sequence[int]) -> list[dict[str, Any]]:
-    """One dict per sound, in ``core.export.writers.export_table``'s shape (path, x, y, cluster, tags,
-    vector) plus name, relpath, folder, duration and cluster_name for callers that want them."""
-    out = []
+def table_rows(state: SessionState, rows: Sequence[int]) -> list[ExportRow]:
+    """The export rows (:func:`core.export.rows.export_rows`) of the given map rows."""
+    rows = [int(r) for r in rows if state.info(int(r)) is not None]
     vectors = state.vectors if state.vectors is not None and len(state.vectors) == len(state.ids) else None
-    for r in rows:
-        r = int(r)
-        info = state.info(r)
-        if info is None:
-            continue
-        lab = int(state.labels[r]) if len(state.labels) > r else -1
-        out.append({
-            "path": str(info.path),
-            "x": float(state.xy[r, 0]),
-            "y": float(state.xy[r, 1]),
-            "cluster": lab,
-            "tags": list(info.tags),
-            "vector": None if vectors is None else vectors[r],
-            "relpath": info.relpath,
-            "name": info.name,
-            "folder": info.folder,
-            "duration": info.duration,
-            "cluster_name": state.label_names.get(lab, "noise" if lab < 0 else str(lab)),
-        })
-    return out
+    labels = state.labels[rows] if len(state.labels) == len(state.ids) else np.full(len(rows), -1)
+    root = state.root if state.root is not None else Path("/")
+    return export_rows(root, [state.info(r) for r in rows], state.xy[rows], labels,
+                       None if vectors is None else vectors[rows], state.label_names)
 
 
 def write_playlist(path: Path, state: SessionState, rows: Sequence[int]) -> Path:

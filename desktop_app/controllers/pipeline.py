@@ -27,7 +27,8 @@ from PySide6.QtCore import QObject, Signal
 from core.audio.preview import load_preview
 from core.jobs import Progress
 from desktop_app.model.settings import Settings
-from desktop_app.model.session import CLUSTER_METHODS, SessionState
+from core.maps.params import CLUSTER_METHODS, ProjectionParams, cluster_params
+from desktop_app.model.session import SessionState
 from desktop_app.controllers.jobs import JobHandle, JobManager
 
 PIPELINE_KINDS = {"open", "embed", "map", "cluster"}
@@ -201,7 +202,7 @@ class Pipeline(QObject):
             self._mark_done("cluster")
             return
         gen, lib, model = self._generation, self.library, self.state.model
-        params = dict(self.state.cluster_params.get(mode, {}))
+        params = cluster_params(mode, self.state.cluster_params.get(mode))
         ids = self.state.ids.copy()
         self._pending.add("cluster")
         self.jobs.submit(
@@ -222,11 +223,8 @@ class Pipeline(QObject):
         """Recompute the 2-D map with the current projection parameters."""
         if self.library is None or not len(self.state.ids):
             return
-        from core.maps.projection import ProjectionParams
-
         gen, lib, model = self._generation, self.library, self.state.model
-        params = ProjectionParams(n_neighbors=int(self.state.projection["n_neighbors"]),
-                                  min_dist=float(self.state.projection["min_dist"]))
+        params = ProjectionParams().updated(self.state.projection)
         n = len(self.state.ids)
         self._pending.add("map")
         self.jobs.submit(

@@ -20,13 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from core.audio.preview import PcaLayout, group_labels, pca_2d
-from core.defaults import DEFAULT_MODEL
+from core.maps.labels import cluster_name, group_labels
+from core.maps.params import CLUSTER_METHODS, default_cluster_values, default_projection_values
+from core.maps.pca import PcaLayout, pca_2d
+from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
 
 Callback = Callable[..., Any]
 
 #: Colour-by modes: the first three are clusterings computed by ``lib.cluster``.
-CLUSTER_METHODS: tuple[str, ...] = ("hdbscan", "kmeans", "graph")
 COLOUR_MODES: tuple[str, ...] = (*CLUSTER_METHODS, "folder", "tag")
 
 
@@ -122,14 +123,6 @@ class SoundInfo:
         )
 
 
-def _default_cluster_params() -> dict[str, dict[str, float]]:
-    return {
-        "hdbscan": {"min_cluster_size": 5},
-        "kmeans": {"k": 8},
-        "graph": {"k": 15, "resolution": 1.0},
-    }
-
-
 class SessionState:
     """Everything the current session shows. Setters emit events; views subscribe.
 
@@ -143,9 +136,9 @@ class SessionState:
         self.library: Any = None
         self.root: Path | None = None
         self.model = model
-        self.projection: dict[str, float] = {"n_neighbors": 15, "min_dist": 0.1}
-        self.cluster_params = _default_cluster_params()
-        self.colour_by = "hdbscan"
+        self.projection: dict[str, float] = default_projection_values()
+        self.cluster_params = default_cluster_values()
+        self.colour_by = DEFAULT_CLUSTER_METHOD
         self.sounds: dict[int, SoundInfo] = {}
         self.ids = np.zeros(0, dtype=np.int64)
         self.vectors: np.ndarray | None = None
@@ -371,7 +364,7 @@ class SessionState:
             return False
         self.labels = aligned
         uniq = sorted(int(v) for v in np.unique(aligned) if v >= 0)
-        self.label_names = dict(names) if names else {lab: f"Cluster {lab + 1}" for lab in uniq}
+        self.label_names = dict(names) if names else {lab: cluster_name(lab) for lab in uniq}
         self.labelling = labelling
         self.events.labels.emit(self.labels, self.label_names)
         return True

@@ -15,17 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from core import paths
-from core.defaults import DEFAULT_MODEL
+from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL, DEFAULT_NEIGHBORS_K
+from core.maps.params import default_cluster_values, default_projection_values
 
 MAX_RECENT = 10
 
 
 def settings_path() -> Path:
     return paths.config_dir() / "settings.json"
-
-
-def _default_cluster_params() -> dict[str, dict[str, float]]:
-    return {"hdbscan": {"min_cluster_size": 5}, "kmeans": {"k": 8}, "graph": {"k": 15, "resolution": 1.0}}
 
 
 @dataclass
@@ -38,11 +35,11 @@ class Settings:
     device: str | None = None  # output device *name* (indices change between sessions)
     hover_to_play: bool = False
     model: str = DEFAULT_MODEL
-    projection: dict[str, float] = field(default_factory=lambda: {"n_neighbors": 15, "min_dist": 0.1})
-    colour_by: str = "hdbscan"
-    cluster_params: dict[str, dict[str, float]] = field(default_factory=_default_cluster_params)
+    projection: dict[str, float] = field(default_factory=default_projection_values)
+    colour_by: str = DEFAULT_CLUSTER_METHOD
+    cluster_params: dict[str, dict[str, float]] = field(default_factory=default_cluster_values)
     point_size: float = 7.0
-    neighbors_k: int = 10
+    neighbors_k: int = DEFAULT_NEIGHBORS_K
     tour_seconds: float = 6.0
     path: Path | None = field(default=None, repr=False, compare=False)
 

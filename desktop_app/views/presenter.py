@@ -17,7 +17,8 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
-from core.audio.preview import TourStop, tour_stops
+from core.maps.labels import cluster_name
+from core.maps.tour import TourStop, tour_stops
 
 
 @dataclass
@@ -177,7 +178,7 @@ class Presenter(QObject):
     def _schedule_stop(self) -> None:
         stop = self._stops[self._stop_index]
         st = self.state
-        name = st.label_names.get(stop.label, f"Cluster {stop.label + 1}")
+        name = st.label_names.get(stop.label, cluster_name(stop.label))
         size = int((st.labels == stop.label).sum())
         total_ms = int(self.seconds_per_stop * 1000)
         per_sound = max(600, (total_ms - 800) // max(1, len(stop.rows)))

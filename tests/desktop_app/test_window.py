@@ -277,7 +277,7 @@ def test_export_selection_as_table_playlist_and_files(qtbot, make_window, synth_
 
 def test_entry_point_dispatches_cli_commands(capsys, fresh_synth, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop_app.main import CLI_COMMANDS, main, parse_gui_args
+    from desktop_app.main import main, parse_gui_args
 
     monkeypatch.setenv("SOUND_EXPLORER_HOME", str(tmp_path / "home"))
     root, truth = fresh_synth
@@ -297,7 +297,17 @@ def test_entry_point_dispatches_cli_commands(capsys, fresh_synth, tmp_path: Path
     assert choose_folder(tmp_path, s, False, demo) == tmp_path
     s.last_library = str(tmp_path / "gone")
     assert choose_folder(None, s, False, demo) == demo
-    assert {"scan", "embed", "map", "cluster", "neighbors", "export", "info", "train", "evaluate"} <= CLI_COMMANDS
+    # Every command of the real CLI parser is routed to the CLI (its own --help, not the GUI's).
+    from core.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert {"scan", "embed", "map", "cluster", "neighbors", "export", "info", "train", "evaluate"} <= set(sub.choices)
+    for name in sub.choices:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_info:
+            main([name, "--help"])
+        assert exit_info.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: sound-explorer {name} ")
 
 
 def test_settings_round_trip_and_corrupt_file(tmp_path: Path) -> None:

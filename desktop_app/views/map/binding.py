@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-from core.audio.preview import label_centroids
+from core.maps.labels import cluster_name, label_centroids
 from desktop_app.model.session import SessionState
 
 FRAME_MS = 25
@@ -86,5 +86,5 @@ class MapBinding(QObject):
             return
         anchors = label_centroids(st.xy, st.labels)
         self.map.set_cluster_annotations(
-            {lab: (x, y, st.label_names.get(lab, f"Cluster {lab + 1}")) for lab, (x, y) in anchors.items()}
+            {lab: (x, y, st.label_names.get(lab, cluster_name(lab))) for lab, (x, y) in anchors.items()}
         )

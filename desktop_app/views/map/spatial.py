@@ -8,7 +8,6 @@ Qt-free. Everything works on ``xy`` float arrays of shape ``[N, 2]`` (map coordi
   UMAP layout animates; ``benchmarks/bench_map.py`` compares both.
 * :class:`DrawOrder` — points pre-sorted by (draw group, random priority) so that one frame's
   level-of-detail subset comes out already grouped by colour, without a per-frame sort.
-* :func:`visible_subset`, :func:`density_image`, :func:`stable_priority` — standalone helpers.
 """
 
 from __future__ import annotations
@@ -21,23 +20,10 @@ __all__ = [
     "PointIndex",
     "DrawOrder",
     "LodFrame",
-    "visible_subset",
-    "density_image",
-    "stable_priority",
     "points_in_polygon",
 ]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-
-
-def stable_priority(n: int, seed: int = 0) -> np.ndarray:
-    """A random permutation of ``0..n-1`` (uint32 ``[n]``): point ``i`` has draw priority ``p[i]``
-    (lower draws first when thinning). Deterministic for a given ``seed``; the same ranks
-    :class:`DrawOrder` uses for that seed."""
-    by_priority = np.random.default_rng(seed).permutation(n)
-    p = np.empty(n, dtype=np.uint32)
-    p[by_priority] = np.arange(n, dtype=np.uint32)
-    return p
 
 
 def points_in_polygon(px: np.ndarray, py: np.ndarray, vertices: np.ndarray) -> np.ndarray:
@@ -383,52 +369,3 @@ class DrawOrder:
         xy[:, 0] = ox[pos]
         xy[:, 1] = oy[pos]
         return LodFrame(rows=self._order[pos], xy=xy, groups=groups, bounds=bounds, visible=visible)
-
-
-def visible_subset(
-    xy: np.ndarray,
-    view_rect: tuple[float, float, float, float],
-    max_points: int,
-    priority: np.ndarray | None = None,
-) -> np.ndarray:
-    """Sorted rows of ``xy`` ``[N, 2]`` inside ``view_rect`` = (x0, y0, x1, y1), at most
-    ``max_points`` of them: the ones with the lowest ``priority`` (any sortable ``[N]``;
-    :func:`stable_priority` when None). Stable: zooming in never drops a point that was shown."""
-    xy = np.asarray(xy).reshape(-1, 2)
-    x0, y0, x1, y1 = view_rect
-    m = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-    rows = np.flatnonzero(m)
-    if rows.size <= max_points:
-        return rows
-    if max_points <= 0:
-        return _EMPTY
-    pr = stable_priority(xy.shape[0]) if priority is None else np.asarray(priority)
-    keep = np.argpartition(pr[rows], max_points - 1)[:max_points]
-    return np.sort(rows[keep])
-
-
-def density_image(
-    xy: np.ndarray,
-    bounds: tuple[float, float, float, float],
-    shape: tuple[int, int],
-    weights: np.ndarray | None = None,
-) -> np.ndarray:
-    """Point counts on a regular grid: float32 ``[H, W]`` for ``shape`` = (H, W).
-
-    ``bounds`` = (x0, y0, x1, y1); row 0 is y0 (bottom), column 0 is x0. Points outside the
-    bounds or non-finite are ignored. ``weights`` ``[N]`` optional.
-    """
-    h, w = int(shape[0]), int(shape[1])
-    x0, y0, x1, y1 = (float(b) for b in bounds)
-    out = np.zeros(h * w, dtype=np.float64)
-    xy = np.asarray(xy).reshape(-1, 2)
-    if xy.shape[0] == 0 or h <= 0 or w <= 0 or x1 <= x0 or y1 <= y0:
-        return out.reshape(max(h, 0), max(w, 0)).astype(np.float32)
-    fx = (xy[:, 0] - x0) * (w / (x1 - x0))
-    fy = (xy[:, 1] - y0) * (h / (y1 - y0))
-    ok = (fx >= 0) & (fx <= w) & (fy >= 0) & (fy <= h)
-    ix = np.minimum(fx[ok].astype(np.int64), w - 1)
-    iy = np.minimum(fy[ok].astype(np.int64), h - 1)
-    wt = None if weights is None else np.asarray(weights, dtype=np.float64)[ok]
-    out += np.bincount(iy * w + ix, weights=wt, minlength=h * w)
-    return out.reshape(h, w).astype(np.float32)

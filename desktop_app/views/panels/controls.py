@@ -8,6 +8,7 @@ The panel does no work itself: it emits what the user asked for and reflects the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import Field
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qdebounced
 
+from core.defaults import DEFAULT_CLUSTER_METHOD
+from core.maps.params import CLUSTER_PARAMS, ProjectionParams, labelled_fields
 from desktop_app.model.session import COLOUR_MODES
 
 COLOUR_LABELS = {
@@ -35,24 +38,28 @@ COLOUR_LABELS = {
 }
 MODEL_LABELS = {"mfcc": "MFCC statistics (fast)", "pretrained": "aiSFX pretrained"}
 
-#: Parameter widgets: name -> (label, min, max, step, decimals or None for int, methods using it)
-CLUSTER_FIELDS = {
-    "min_cluster_size": ("Min cluster size", 2, 500, 1, None, ("hdbscan",)),
-    "k": ("Clusters / neighbours k", 2, 200, 1, None, ("kmeans", "graph")),
-    "resolution": ("Resolution", 0.1, 5.0, 0.1, 2, ("graph",)),
-}
+#: Cluster parameter widgets, from the parameter classes: field name -> (field, its method)
+CLUSTER_FIELDS = {f.name: (f, method) for method, cls in CLUSTER_PARAMS.items() for f in labelled_fields(cls)}
 
 
-def _spin(lo: float, hi: float, step: float, decimals: int | None) -> QSpinBox | QDoubleSpinBox:
-    if decimals is None:
-        s: QSpinBox | QDoubleSpinBox = QSpinBox()
+def _spin(f: Field) -> QSpinBox | QDoubleSpinBox:
+    """A spin box for a parameter field: range, step, tooltip and type from the field."""
+    lo, hi = f.metadata["range"]
+    if isinstance(f.default, float):
+        s: QSpinBox | QDoubleSpinBox = QDoubleSpinBox()
+        s.setDecimals(2)
     else:
-        s = QDoubleSpinBox()
-        s.setDecimals(decimals)
+        s = QSpinBox()
+        hi = min(hi, 10_000)
     s.setRange(lo, hi)
-    s.setSingleStep(step)
+    s.setSingleStep(f.metadata.get("step", 1))
+    s.setToolTip(f.metadata.get("help", ""))
     s.setKeyboardTracking(False)
     return s
+
+
+def _value(spin: QSpinBox | QDoubleSpinBox) -> int | float:
+    return round(float(spin.value()), 3) if isinstance(spin, QDoubleSpinBox) else int(spin.value())
 
 
 class ControlsPanel(QWidget):
@@ -87,10 +94,7 @@ class ControlsPanel(QWidget):
         for mode in COLOUR_MODES:
             self.colour.addItem(COLOUR_LABELS[mode], mode)
 
-        self.n_neighbors = _spin(2, 200, 1, None)
-        self.n_neighbors.setToolTip("UMAP neighbours: small values keep local detail, large values global shape")
-        self.min_dist = _spin(0.0, 0.99, 0.05, 2)
-        self.min_dist.setToolTip("UMAP minimum distance: small values pack clusters tightly")
+        self.projection_spins = {f.name: _spin(f) for f in labelled_fields(ProjectionParams)}
         self.cluster_spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
         self.point_size = QSlider(Qt.Orientation.Horizontal)
         self.point_size.setRange(2, 30)
@@ -106,17 +110,17 @@ class ControlsPanel(QWidget):
 
         mapbox = QGroupBox("Map (UMAP)")
         f = QFormLayout(mapbox)
-        f.addRow("Neighbours", self.n_neighbors)
-        f.addRow("Min distance", self.min_dist)
+        for fld in labelled_fields(ProjectionParams):
+            f.addRow(fld.metadata["label"], self.projection_spins[fld.name])
         f.addRow("Point size", self.point_size)
 
         self.cluster_box = QGroupBox("Clusters")
         self._cluster_form = QFormLayout(self.cluster_box)
         self._cluster_labels: dict[str, QLabel] = {}
-        for name, (label, lo, hi, step, dec, _methods) in CLUSTER_FIELDS.items():
-            spin = _spin(lo, hi, step, dec)
+        for name, (fld, _method) in CLUSTER_FIELDS.items():
+            spin = _spin(fld)
             self.cluster_spins[name] = spin
-            lab = QLabel(label)
+            lab = QLabel(fld.metadata["label"])
             self._cluster_labels[name] = lab
             self._cluster_form.addRow(lab, spin)
             spin.valueChanged.connect(self._cluster_edited)
@@ -136,11 +140,11 @@ class ControlsPanel(QWidget):
 
         self.model.currentIndexChanged.connect(self._model_edited)
         self.colour.currentIndexChanged.connect(self._colour_edited)
-        self.n_neighbors.valueChanged.connect(self._projection_edited)
-        self.min_dist.valueChanged.connect(self._projection_edited)
+        for spin in self.projection_spins.values():
+            spin.valueChanged.connect(self._projection_edited)
         self.search.textChanged.connect(self._emit_query)
         self.point_size.valueChanged.connect(lambda v: self._updating or self._emit_point_size(float(v)))
-        self._show_cluster_fields("hdbscan")
+        self._show_cluster_fields(DEFAULT_CLUSTER_METHOD)
 
     # ----------------------------------------------------------------- state → widgets
     def set_models(self, names: Sequence[str], current: str) -> None:
@@ -163,8 +167,9 @@ class ControlsPanel(QWidget):
         self._updating = True
         try:
             self.colour.setCurrentIndex(max(0, self.colour.findData(colour_by)))
-            self.n_neighbors.setValue(int(projection.get("n_neighbors", 15)))
-            self.min_dist.setValue(float(projection.get("min_dist", 0.1)))
+            current = ProjectionParams().updated(projection)
+            for name, spin in self.projection_spins.items():
+                spin.setValue(getattr(current, name))
             self._cluster_params = {m: dict(p) for m, p in cluster_params.items()}
             self._show_cluster_fields(colour_by)
             self.point_size.setValue(int(round(point_size)))
@@ -191,8 +196,8 @@ class ControlsPanel(QWidget):
     def _show_cluster_fields(self, method: str) -> None:
         params = getattr(self, "_cluster_params", {}).get(method, {})
         visible_any = False
-        for name, (_l, _lo, _hi, _st, _dec, methods) in CLUSTER_FIELDS.items():
-            show = method in methods
+        for name, (_fld, owner) in CLUSTER_FIELDS.items():
+            show = method == owner
             self.cluster_spins[name].setVisible(show)
             self._cluster_labels[name].setVisible(show)
             visible_any |= show
@@ -218,8 +223,7 @@ class ControlsPanel(QWidget):
             self._emit_projection()
 
     def _do_emit_projection(self) -> None:
-        self.projectionChanged.emit({"n_neighbors": int(self.n_neighbors.value()),
-                                     "min_dist": round(float(self.min_dist.value()), 3)})
+        self.projectionChanged.emit({name: _value(spin) for name, spin in self.projection_spins.items()})
 
     def _cluster_edited(self) -> None:
         if not self._updating:
@@ -227,13 +231,9 @@ class ControlsPanel(QWidget):
 
     def _do_emit_cluster(self) -> None:
         method = self.current_colour()
-        if method not in ("hdbscan", "kmeans", "graph"):
+        if method not in CLUSTER_PARAMS:
             return
-        params = {}
-        for name, (_l, _lo, _hi, _st, dec, methods) in CLUSTER_FIELDS.items():
-            if method in methods:
-                v = self.cluster_spins[name].value()
-                params[name] = int(v) if dec is None else round(float(v), 3)
+        params = {name: _value(self.cluster_spins[name]) for name, (_f, owner) in CLUSTER_FIELDS.items() if owner == method}
         self._cluster_params = {**getattr(self, "_cluster_params", {}), method: params}
         self.clusterParamsChanged.emit(method, params)
 

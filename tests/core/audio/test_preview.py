@@ -7,17 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from core import resources
 from core.audio.decode import DecodeError
-from core.audio.preview import (
-    group_labels,
-    label_centroids,
-    load_preview,
-    nearest_rows,
-    pca_2d,
-    spectrogram_db,
-    waveform_envelope,
-)
+from core.audio.preview import load_preview, spectrogram_db, waveform_envelope
 
 
 def test_envelope_bounds_and_shape() -> None:
@@ -69,71 +60,3 @@ def test_load_preview_reads_and_fails_cleanly(tmp_path: Path) -> None:
     (tmp_path / "bad.wav").write_bytes(b"RIFF\x00\x00junk" * 10)
     with pytest.raises(DecodeError):
         load_preview(tmp_path / "bad.wav")
-
-
-def test_pca_separates_two_groups_and_keeps_sign() -> None:
-    rng = np.random.default_rng(1)
-    a = rng.normal(0, 0.1, (20, 8)) + np.eye(8)[0] * 3
-    b = rng.normal(0, 0.1, (20, 8)) - np.eye(8)[0] * 3
-    v = np.concatenate([a, b]).astype(np.float32)
-    xy = pca_2d(v)
-    assert xy.shape == (40, 2) and xy.dtype == np.float32
-    assert np.sign(xy[:20, 0]).sum() * np.sign(xy[20:, 0]).sum() < 0
-    # Adding points with a flipped reference: the result follows the reference's sign.
-    more = np.concatenate([v, rng.normal(0, 0.1, (5, 8)).astype(np.float32)])
-    flipped = -xy
-    xy2 = pca_2d(more, reference=flipped)
-    assert np.dot(xy2[:40, 0], flipped[:, 0]) > 0
-    assert pca_2d(v[:1]).shape == (1, 2)
-    assert pca_2d(v[:0]).shape == (0, 2)
-
-
-def test_label_centroids_skip_noise_and_sit_on_points() -> None:
-    xy = np.array([[0, 0], [1, 0], [0.5, 0.1], [10, 10], [11, 10], [5, 5]], dtype=np.float32)
-    labels = np.array([0, 0, 0, 1, 1, -1])
-    c = label_centroids(xy, labels)
-    assert set(c) == {0, 1}
-    assert c[0] == (pytest.approx(0.5), pytest.approx(0.1))
-    assert any(np.allclose(c[1], p) for p in xy[3:5])
-
-
-def test_group_labels_and_rows() -> None:
-    labels, names = group_labels(["b", "a", None, "b", ""])
-    assert labels.tolist() == [1, 0, -1, 1, -1]
-    assert names == {0: "a", 1: "b"}
-    assert nearest_rows(np.array([5, 9, 2]), [2, 7, 5]).tolist() == [2, 0]
-
-
-def test_resource_paths(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("SOUND_EXPLORER_RESOURCES", raising=False)
-    assert resources.demo_dir() == resources.resource_path("demo")
-    assert resources.resources_root().name == "resources"
-    assert (resources.resources_root().parent / "core").is_dir()
-    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
-    assert resources.resource_path("icons", "x.svg") == tmp_path / "resources" / "icons" / "x.svg"
-    monkeypatch.setenv("SOUND_EXPLORER_RESOURCES", str(tmp_path / "r"))
-    assert resources.demo_dir() == tmp_path / "r" / "demo"
-
-
-def test_medoids_and_tour_plan() -> None:
-    from core.audio.preview import medoid_rows, tour_stops
-
-    rng = np.random.default_rng(3)
-    centres = np.eye(6, dtype=np.float32)[:3] * 4
-    labels = np.repeat([0, 1, 2], [10, 6, 3])
-    v = centres[labels] + rng.normal(0, 0.3, (19, 6)).astype(np.float32)
-    v[0] = centres[0]  # an exact centre is the medoid of cluster 0
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    labels = labels.copy()
-    labels[18] = -1  # noise never gets a stop
-    med = medoid_rows(v, labels)
-    assert med[0] == 0 and set(med) == {0, 1, 2}
-    xy = rng.normal(0, 1, (19, 2)) + labels[:, None] * 10
-    stops = tour_stops(v, xy, labels, members=3)
-    assert [s.label for s in stops] == [0, 1, 2]  # by decreasing size
-    assert stops[0].rows[0] == 0 and len(stops[0].rows) == 4
-    assert len(set(stops[0].rows)) == 4 and all(labels[r] == 0 for r in stops[0].rows)
-    assert stops[2].rows[0] == med[2] and len(stops[2].rows) == 2  # only one other member
-    pts = xy[labels == 1]
-    assert stops[1].span == pytest.approx(max(np.ptp(pts[:, 0]), np.ptp(pts[:, 1])))
-    assert tour_stops(v, xy, np.full(19, -1)) == []

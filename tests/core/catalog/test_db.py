@@ -226,11 +226,9 @@ def test_projection_roundtrip_and_params_matching(tmp_path: Path) -> None:
         assert cat.projection("m", "1", "umap", {"min_dist": 0.2, "n_neighbors": 15}) is None
         assert cat.projection("m", "2", "umap", {"min_dist": 0.1, "n_neighbors": 15}) is None
         pid2 = cat.put_projection("m", "1", "pca", {}, ids[:2], xy[:2])
-        info, _, xy_l = cat.latest_projection("m", "1")
-        assert info["id"] == pid2 and info["method"] == "pca" and xy_l.shape == (2, 2)
-        info, ids_l, _ = cat.latest_projection("m", "1", "umap")
-        assert info["id"] == pid and info["params"] == {"min_dist": 0.1, "n_neighbors": 15} and info["n"] == 3
-        np.testing.assert_array_equal(ids_l, ids)
+        newest, older = cat.projections("m", "1")
+        assert newest["id"] == pid2 and newest["method"] == "pca" and newest["n"] == 2
+        assert older["id"] == pid and older["params"] == {"min_dist": 0.1, "n_neighbors": 15} and older["n"] == 3
         # same params replace the old one
         cat.put_projection("m", "1", "umap", {"min_dist": 0.1, "n_neighbors": 15}, ids[:1], xy[:1])
         assert len(cat.projections("m", "1")) == 2
@@ -238,7 +236,7 @@ def test_projection_roundtrip_and_params_matching(tmp_path: Path) -> None:
         with pytest.raises(ValueError):
             cat.put_projection("m", "1", "umap", {}, ids, xy[:2])
         assert cat.delete_projections("m", "1") == 2
-        assert cat.latest_projection("m", "1") is None
+        assert cat.projections("m", "1") == []
 
 
 def test_labelling_roundtrip(tmp_path: Path) -> None:

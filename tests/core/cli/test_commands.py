@@ -11,7 +11,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from core.cli.main import main as cli
 from core.library import Library
-from core.maps.projection import ProjectionParams
+from core.maps.params import ProjectionParams
 
 
 def test_library_pipeline_recovers_the_classes(synth_dir, home: Path) -> None:
@@ -57,7 +57,7 @@ def test_cli_end_to_end_and_exports(synth_dir, home: Path, tmp_path: Path, capsy
     assert cli(["map", str(root), "--model", "mfcc", "-q", "--n-neighbors", "8"]) == 0
     assert cli(["cluster", str(root), "--model", "mfcc", "-q", "--method", "kmeans", "--k", "4"]) == 0
     capsys.readouterr()
-    assert cli(["neighbors", str(root), "tone/tone_000.wav", "-k", "5", "-q"]) == 0
+    assert cli(["neighbors", str(root), "tone/tone_000.wav", "-k", "5", "-q", "--model", "mfcc"]) == 0
     out = capsys.readouterr().out.splitlines()
     hits = [line.split()[-1] for line in out[1:]]
     assert len(hits) == 5 and "tone/tone_000.wav" not in hits
@@ -65,7 +65,7 @@ def test_cli_end_to_end_and_exports(synth_dir, home: Path, tmp_path: Path, capsy
     assert sum(h.startswith("tone/") for h in hits) >= 3
 
     npz = tmp_path / "out.npz"
-    assert cli(["export", str(root), "--format", "npz", "--out", str(npz), "-q", "--n-neighbors", "8"]) == 0
+    assert cli(["export", str(root), "--format", "npz", "--out", str(npz), "-q", "--model", "mfcc", "--n-neighbors", "8"]) == 0
     data = np.load(npz)
     assert set(data.files) >= {"paths", "vectors", "xy", "labels"}
     assert len(data["paths"]) == len(labels) and all(os.path.isabs(p) for p in data["paths"])
@@ -75,17 +75,22 @@ def test_cli_end_to_end_and_exports(synth_dir, home: Path, tmp_path: Path, capsy
 
     for fmt in ("csv", "parquet"):
         out_path = tmp_path / f"t.{fmt}"
-        assert cli(["export", str(root), "--format", fmt, "--out", str(out_path), "-q", "--n-neighbors", "8"]) == 0
+        assert cli(["export", str(root), "--format", fmt, "--out", str(out_path), "-q", "--model", "mfcc", "--n-neighbors", "8"]) == 0
         df = pd.read_csv(out_path) if fmt == "csv" else pd.read_parquet(out_path)
-        assert list(df.columns)[:5] == ["path", "x", "y", "cluster", "tags"] and len(df) == len(labels)
+        assert list(df.columns)[:9] == ["path", "name", "folder", "duration", "x", "y", "cluster", "cluster_name",
+                                        "tags"] and len(df) == len(labels)
+        assert (df["duration"] > 0).all() and set(df["folder"]) == {"tone", "noise", "click", "chirp"}
+        assert all(n == f"Cluster {c}" for n, c in zip(df["cluster_name"], df["cluster"]))
 
     m3u = tmp_path / "n.m3u8"
-    assert cli(["export", str(root), "--format", "m3u", "--out", str(m3u), "--neighbors-of", "click/click_001.flac", "-k", "3", "-q"]) == 0
+    assert cli(["export", str(root), "--format", "m3u", "--out", str(m3u), "--neighbors-of", "click/click_001.flac", "-k", "3", "-q", "--model", "mfcc"]) == 0
     lines = [ln for ln in m3u.read_text().splitlines() if ln and not ln.startswith("#")]
     assert len(lines) == 4 and lines[0].endswith("click_001.flac")
+    secs = [float(ln.split(":")[1].split(",")[0]) for ln in m3u.read_text().splitlines() if ln.startswith("#EXTINF")]
+    assert len(secs) == 4 and all(s > 0 for s in secs)  # one-shots are not written as 0 s
 
     prefix = tmp_path / "proj"
-    assert cli(["export", str(root), "--format", "projector", "--out", str(prefix), "-q", "--n-neighbors", "8"]) == 0
+    assert cli(["export", str(root), "--format", "projector", "--out", str(prefix), "-q", "--model", "mfcc", "--n-neighbors", "8"]) == 0
     assert len((tmp_path / "proj_vectors.tsv").read_text().splitlines()) == len(labels)
 
     capsys.readouterr()

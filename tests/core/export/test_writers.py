@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.export import writers as export
-from core.export.writers import ExportError, ExportRow, export_m3u, export_npz, export_projector, export_table
+from core.export.writers import COLUMNS, ExportError, ExportRow, export_m3u, export_npz, export_projector, export_table
 
 
 def _rows(n: int = 5, d: int = 4) -> list[ExportRow]:
@@ -46,29 +46,30 @@ def test_csv_table(tmp_path: Path) -> None:
     out = export_table(tmp_path / "t.csv", rows)
     with open(out, newline="", encoding="utf-8") as fh:
         recs = list(csv.DictReader(fh))
-    assert list(recs[0]) == ["path", "x", "y", "cluster", "tags", "vector"]
+    assert list(recs[0]) == list(COLUMNS)
     for r, src in zip(recs, rows):
-        assert r["path"] == src.path
-        assert float(r["x"]) == src.x and int(r["cluster"]) == src.cluster
+        assert r["path"] == src.path and r["name"] == Path(src.path).name
+        assert float(r["x"]) == src.x and int(r["cluster"]) == src.cluster + 1  # numbered as people see them
+        assert r["cluster_name"] == ("Noise" if src.cluster < 0 else f"Cluster {src.cluster + 1}")
         assert r["tags"] == ";".join(src.tags)
         np.testing.assert_allclose(np.array(r["vector"].split(), dtype=np.float32), src.vector)
     table = pacsv.read_csv(out)
     assert table.num_rows == 5 and table.column("path")[0].as_py() == rows[0].path
     pd = pytest.importorskip("pandas")
     frame = pd.read_csv(out)
-    assert list(frame.columns) == ["path", "x", "y", "cluster", "tags", "vector"] and len(frame) == 5
+    assert list(frame.columns) == list(COLUMNS) and len(frame) == 5
 
 
 def test_parquet_table(tmp_path: Path) -> None:
     rows = _rows(d=6)
     out = export_table(tmp_path / "t.parquet", [r.__dict__ for r in rows])
     table = pq.read_table(out)
-    assert table.column_names == ["path", "x", "y", "cluster", "tags", "vector"]
+    assert table.column_names == list(COLUMNS)
     assert table.schema.field("vector").type == pa.list_(pa.float32(), 6)
     assert table.schema.field("tags").type == pa.list_(pa.string())
     assert table.column("tags").to_pylist() == [r.tags for r in rows]
     np.testing.assert_allclose(np.array(table.column("vector").to_pylist()), np.stack([r.vector for r in rows]))
-    assert table.column("cluster").to_pylist() == [r.cluster for r in rows]
+    assert table.column("cluster").to_pylist() == [r.cluster + 1 for r in rows]
     with pytest.raises(ValueError):
         export_table(tmp_path / "t.xlsx", rows)
 
@@ -85,8 +86,10 @@ def test_projector_and_m3u(tmp_path: Path) -> None:
     assert single is not None and single.read_text().splitlines() == ["x", "y", "z"]  # no header for 1 column
     m3u = export_m3u(tmp_path / "list.m3u8", ["/s/é 1.wav", "/s/2.wav"], titles=["Kick é", "Snare"], durations=[1.6, None])
     assert m3u.read_text(encoding="utf-8").splitlines() == [
-        "#EXTM3U", "#EXTINF:2,Kick é", "/s/é 1.wav", "#EXTINF:-1,Snare", "/s/2.wav",
+        "#EXTM3U", "#EXTINF:1.6,Kick é", "/s/é 1.wav", "#EXTINF:-1,Snare", "/s/2.wav",
     ]  # fmt: skip
+    short = export_m3u(tmp_path / "short.m3u8", ["/s/a.wav", "/s/b.wav"], durations=[0.2345, 3.0])
+    assert short.read_text().splitlines()[1::2] == ["#EXTINF:0.234,a", "#EXTINF:3,b"]  # a one-shot is not "0"
 
 
 def test_full_disk_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.vectors import medoid_rows
 from core.maps.clustering import (
     Labelling,
     cluster,
@@ -83,7 +84,7 @@ def test_map_space_and_medoids() -> None:
     lab = run_job(cluster(x, "kmeans", {"k": 3}, xy=xy, space="map"))
     assert lab.params["space"] == "map"
     assert cluster_scores(truth, lab.labels)["nmi"] > 0.9
-    med = lab.medoids(x)
+    med = medoid_rows(x, lab.labels)
     assert sorted(med) == [0, 1, 2]
     for label, row in med.items():
         members = np.nonzero(lab.labels == label)[0]

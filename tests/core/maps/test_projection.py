@@ -10,7 +10,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from core.jobs import Progress, run_job
-from core.maps.projection import ProjectionParams, normalise_xy, place_new, project
+from core.maps.params import ProjectionParams
+from core.maps.projection import normalise_xy, place_new, project
 
 
 def _blobs(n: int = 200, d: int = 32, k: int = 4, seed: int = 0, spread: float = 0.25):
@@ -156,13 +157,13 @@ def test_numba_cache_configure_uses_app_cache_dir(tmp_path: Path) -> None:
 def test_warm_up_runs_in_a_background_thread() -> None:
     import threading
 
-    from core.maps import numba_cache
+    from core.maps import projection
 
     result: dict[str, float | BaseException] = {}
 
     def work() -> None:
         try:
-            result["s"] = numba_cache.warm_up(n=40, dim=6)
+            result["s"] = projection.warm_up(n=40, dim=6)
         except BaseException as exc:  # pragma: no cover - reported below
             result["err"] = exc
 

@@ -8,10 +8,7 @@ import pytest
 from desktop_app.views.map.spatial import (
     DrawOrder,
     PointIndex,
-    density_image,
     points_in_polygon,
-    stable_priority,
-    visible_subset,
 )
 
 
@@ -177,21 +174,3 @@ def test_draw_order_lod_is_grouped_stable_and_complete() -> None:
         assert np.all((groups[f4.rows[f4.bounds[k] : f4.bounds[k + 1]]] + 1) % 7 == g)
     lod.set_positions(xy + 1000)
     assert lod.select(big, n).rows.size == 0
-
-
-def test_visible_subset_and_density() -> None:
-    xy = blobs(10000, seed=8)
-    rows = visible_subset(xy, (-5, -5, 5, 5), 300)
-    assert rows.size == 300
-    inside = (np.abs(xy[rows]) <= 5).all(axis=1)
-    assert inside.all()
-    pr = stable_priority(10000)
-    small = visible_subset(xy, (-5, -5, 5, 5), 100, pr)
-    large = visible_subset(xy, (-5, -5, 5, 5), 1000, pr)
-    assert np.isin(small, large).all()
-    img = density_image(xy, (-30, -30, 30, 30), (40, 50))
-    assert img.shape == (40, 50) and img.dtype == np.float32
-    inb = ((xy >= -30) & (xy <= 30)).all(axis=1).sum()
-    assert img.sum() == pytest.approx(inb)
-    h, _, _ = np.histogram2d(xy[:, 1], xy[:, 0], bins=(40, 50), range=((-30, 30), (-30, 30)))
-    np.testing.assert_allclose(img, h, atol=1e-6)

@@ -1,0 +1,149 @@
+"""Parameter sets of the map and the clusterings: the one source of their defaults.
+
+Each set is a frozen dataclass. Everything else derives from these classes:
+
+- the CLI's options (:func:`core.cli.common.add_param_options` reads the fields and their ``metadata``);
+- the GUI's controls (``desktop_app/views/panels/controls.py`` builds a spin box per field with a ``label``);
+- the settings file (``as_dict()`` per method);
+- the catalog's cache keys (``as_dict()``), so the CLI and the GUI store and reuse the same results.
+
+Field metadata: ``label`` (GUI text; a field without one is not shown), ``help`` (CLI and tooltip),
+``range`` ``(lo, hi)`` and ``step``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, ClassVar
+
+PROJECTION_METHODS = ("umap", "pca", "tsne")
+CLUSTER_METHODS = ("hdbscan", "kmeans", "graph")
+
+
+def _opt(default: Any, label: str = "", help: str = "", lo: float | None = None, hi: float | None = None,
+         step: float = 1) -> Any:
+    return field(default=default, metadata={"label": label, "help": help, "range": (lo, hi), "step": step})
+
+
+class _Params:
+    """Shared behaviour: validation against the fields' ranges, a canonical dict, replace-by-dict."""
+
+    method: ClassVar[str]
+    KEY_FIELDS: ClassVar[tuple[str, ...] | None] = None  # None: every field
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            lo, hi = f.metadata.get("range", (None, None))
+            if value is None or isinstance(value, str):
+                continue
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise ValueError(f"{f.name} must be in [{lo}, {hi}], got {value}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The canonical dict of the fields that matter (a cache key; stable across versions)."""
+        d = asdict(self)  # type: ignore[call-overload]
+        keys = self.KEY_FIELDS if self.KEY_FIELDS is not None else tuple(d)
+        out: dict[str, Any] = {}
+        for k in keys:
+            v = d[k]
+            ftype = type(getattr(type(self), k, v))
+            out[k] = float(v) if isinstance(v, float) or ftype is float else v
+        return out
+
+    def updated(self, values: dict[str, Any] | None) -> Any:
+        """A copy with the known, non-``None`` entries of ``values`` applied (unknown keys are ignored)."""
+        names = {f.name for f in fields(self)}  # type: ignore[arg-type]
+        kw = {k: v for k, v in (values or {}).items() if k in names and v is not None}
+        return replace(self, **kw) if kw else self  # type: ignore[type-var]
+
+
+@dataclass(frozen=True)
+class ProjectionParams(_Params):
+    """How to make a map. ``as_dict()`` holds only the fields the method uses."""
+
+    method: str = "umap"  # type: ignore[misc]
+    n_neighbors: int = _opt(15, "UMAP neighbourhood", "UMAP: neighbours per point (larger = more global structure)", 2, 200)
+    min_dist: float = _opt(0.1, "Min distance", "UMAP: how tightly points may pack", 0.0, 1.0, 0.05)
+    metric: str = "cosine"
+    seed: int = 42
+    perplexity: float = _opt(30.0, "", "t-SNE perplexity", 1.0, 500.0)
+
+    def __post_init__(self) -> None:
+        if self.method not in PROJECTION_METHODS:
+            raise ValueError(f"unknown projection method {self.method!r}; expected one of {PROJECTION_METHODS}")
+        super().__post_init__()
+
+    def as_dict(self) -> dict[str, Any]:
+        keep = {
+            "umap": ("method", "n_neighbors", "min_dist", "metric", "seed"),
+            "tsne": ("method", "perplexity", "metric", "seed"),
+            "pca": ("method",),
+        }[self.method]
+        d = asdict(self)
+        out = {k: d[k] for k in keep}
+        for k in ("min_dist", "perplexity"):
+            if k in out:
+                out[k] = float(out[k])
+        return out
+
+
+@dataclass(frozen=True)
+class HdbscanParams(_Params):
+    """HDBSCAN: dense groups; sounds in no group are noise."""
+
+    method: ClassVar[str] = "hdbscan"
+    min_cluster_size: int = _opt(5, "Min cluster size", "HDBSCAN: the smallest group that counts as a cluster", 2, 100000)
+    min_samples: int | None = None
+
+
+@dataclass(frozen=True)
+class KMeansParams(_Params):
+    """k-means on unit vectors: exactly k clusters, no noise."""
+
+    method: ClassVar[str] = "kmeans"
+    k: int = _opt(8, "Clusters (k)", "k-means: the number of clusters", 2, 1000)
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class GraphParams(_Params):
+    """Louvain communities of the k-nearest-neighbour graph: every sound gets a cluster."""
+
+    method: ClassVar[str] = "graph"
+    graph_k: int = _opt(15, "Graph neighbours", "graph: neighbours per sound in the kNN graph", 2, 200)
+    resolution: float = _opt(1.0, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
+    seed: int = 42
+
+
+ClusterParams = HdbscanParams | KMeansParams | GraphParams
+CLUSTER_PARAMS: dict[str, type[_Params]] = {"hdbscan": HdbscanParams, "kmeans": KMeansParams, "graph": GraphParams}
+
+
+def cluster_params(method: str, values: dict[str, Any] | ClusterParams | None = None) -> ClusterParams:
+    """The parameters of ``method``: its defaults, updated by ``values`` (a dict or a params object)."""
+    if method not in CLUSTER_PARAMS:
+        raise ValueError(f"unknown clustering method {method!r}; expected one of {CLUSTER_METHODS}")
+    if isinstance(values, _Params):
+        if values.method != method:
+            raise ValueError(f"{type(values).__name__} are not {method} parameters")
+        return values  # type: ignore[return-value]
+    return CLUSTER_PARAMS[method]().updated(values)  # type: ignore[return-value]
+
+
+def labelled_fields(cls: type) -> list[Any]:
+    """The fields a person sets (those with a ``label``), in declaration order."""
+    return [f for f in fields(cls) if f.metadata.get("label")]
+
+
+def settable_values(params: Any) -> dict[str, Any]:
+    """The values of the fields a person sets (``labelled_fields``): what the settings file stores."""
+    return {f.name: getattr(params, f.name) for f in labelled_fields(type(params))}
+
+
+def default_projection_values() -> dict[str, Any]:
+    return settable_values(ProjectionParams())
+
+
+def default_cluster_values() -> dict[str, dict[str, Any]]:
+    return {m: settable_values(cls()) for m, cls in CLUSTER_PARAMS.items()}
