@@ -18,13 +18,39 @@ from core.catalog import Catalog
 from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
 from core.catalog.scan import ScanReport, scan
 from core.encoders import EncoderRegistry, builtin_registry
-from core.jobs import Job, Progress
+from core.catalog.rows import SoundRow
+from core.jobs import LOAD, PLACE, Job, Progress
 from core.maps.params import ClusterParams, ProjectionParams, cluster_params
 
 if TYPE_CHECKING:  # torch-heavy modules load only when a model must run
     from core.embedding.report import EmbedReport
     from core.encoders.base import Encoder
     from core.maps.clustering import Labelling
+
+
+@dataclass(slots=True)
+class SoundList:
+    """A partial result: the catalog's sounds and failures, read on the worker right after the scan."""
+
+    sounds: list[SoundRow]
+    failures: list[tuple[str, str]]
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What the catalog already holds for one model: everything a view needs, read in one job.
+
+    ``map`` and ``labelling`` are the cached results for exactly these parameters and these sounds,
+    or ``None``; nothing is computed (no torch, UMAP or HDBSCAN is imported).
+    """
+
+    model: str
+    sounds: list[SoundRow]
+    failures: list[tuple[str, str]]
+    ids: np.ndarray  # int64 [N]
+    vectors: np.ndarray  # float32 [N, D]
+    map: MapResult | None = None
+    labelling: Labelling | None = None
 
 
 @dataclass(slots=True)
@@ -97,8 +123,12 @@ class Library:
         return (yield from scan(self.catalog, tagger=make_tagger(self.root)))
 
     def embed(self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, keep_patches: bool = False) -> Job[EmbedReport]:
-        """Scan (cheap when nothing changed), then embed what is missing for ``model``."""
+        """Scan (cheap when nothing changed), then embed what is missing for ``model``.
+
+        Right after the scan it yields ``Progress(LOAD, partial=SoundList)``: names and tags are known.
+        """
         scan_report = yield from self.scan()
+        yield Progress(stage=LOAD, message="sounds", partial=SoundList(self.sounds(), self.failures()))
         version = self.model_version(model)
         missing = len(self.catalog.missing_embeddings(model, version))
         if not missing:  # nothing to do: no model is built, torch is not even imported
@@ -123,27 +153,37 @@ class Library:
             raise RuntimeError(f"no sounds are embedded with '{model}' yet: run embed first")
         return ids, vectors
 
-    def map(self, model: str, params=None, *, recompute: bool = False) -> Job[MapResult]:
-        """2-D map of the ``model`` embeddings. Cached; new sounds are placed without moving old ones."""
-        from core.maps.projection import place_new, project
+    def cached_map(self, model: str, params: ProjectionParams | None = None,
+                   ids: np.ndarray | None = None) -> MapResult | None:
+        """The stored map of ``model`` for exactly ``params`` and the embedded sounds, or ``None``."""
+        params = params or ProjectionParams()
+        ids = self.vectors(model)[0] if ids is None else ids
+        cached = self.catalog.projection(model, self.model_version(model), params.method, params.as_dict())
+        if cached is None or len(cached[0]) != len(ids):
+            return None
+        aligned = _align(cached[0], ids)
+        return None if aligned is None else MapResult(ids, cached[1][aligned].astype(np.float32), params)
 
+    def map(self, model: str, params: ProjectionParams | None = None, *, recompute: bool = False) -> Job[MapResult]:
+        """2-D map of the ``model`` embeddings. Cached; new sounds are placed without moving old ones."""
         params = params or ProjectionParams()
         ids, vectors = self._require_vectors(model)
         version = self.model_version(model)
         key = params.as_dict()
+        if not recompute and (hit := self.cached_map(model, params, ids)) is not None:
+            return hit
+        from core.maps.projection import place_new, project
+
         cached = None if recompute else self.catalog.projection(model, version, params.method, key)
         if cached is not None:
             cids, cxy = cached
             pos = {int(i): k for k, i in enumerate(cids)}
             known = np.array([int(i) in pos for i in ids], dtype=bool)
-            if known.all() and len(cids) == len(ids):
-                order = np.array([pos[int(i)] for i in ids])
-                return MapResult(ids, cxy[order].astype(np.float32), params)
             if known.sum() >= 3:  # stable growth: keep old points, place the new ones
                 xy = np.zeros((len(ids), 2), dtype=np.float32)
                 xy[known] = cxy[[pos[int(i)] for i in ids[known]]]
                 if (~known).any():
-                    yield Progress(stage="place new sounds", done=0, total=int((~known).sum()))
+                    yield Progress(stage=PLACE, done=0, total=int((~known).sum()))
                     xy[~known] = place_new(vectors[known], xy[known], vectors[~known])
                 self.catalog.put_projection(model, version, params.method, key, ids, xy)
                 return MapResult(ids, xy, params, placed=int((~known).sum()))
@@ -152,6 +192,19 @@ class Library:
         self.catalog.put_projection(model, version, params.method, key, ids, xy)
         return MapResult(ids, xy, params)
 
+    def cached_labelling(self, model: str, method: str = DEFAULT_CLUSTER_METHOD,
+                         params: dict | ClusterParams | None = None, *, space: str = "embedding",
+                         ids: np.ndarray | None = None) -> Labelling | None:
+        """The stored clustering for exactly these parameters and the embedded sounds, or ``None``."""
+        from core.maps.clustering import Labelling
+
+        key = {**cluster_params(method, params).as_dict(), "space": space}
+        ids = self.vectors(model)[0] if ids is None else ids
+        cached = self.catalog.labelling(model, self.model_version(model), method, key)
+        if cached is None or len(cached[0]) != len(ids) or not np.array_equal(cached[0], ids):
+            return None
+        return Labelling(labels=cached[1], scores=cached[2], method=method, params=key)
+
     def cluster(self, model: str, method: str = DEFAULT_CLUSTER_METHOD, params: dict | ClusterParams | None = None,
                 *, space: str = "embedding") -> Job[Labelling]:
         """Cluster labels of the ``model`` embeddings (or of its current map with ``space='map'``).
@@ -159,26 +212,41 @@ class Library:
         Cached under the method's full parameter set (:mod:`core.maps.params`, defaults filled in),
         so the CLI and the GUI find each other's results.
         """
-        from core.maps.clustering import Labelling, cluster
-
         p = cluster_params(method, params)
         ids, vectors = self._require_vectors(model)
-        version = self.model_version(model)
-        key = {**p.as_dict(), "space": space}
-        cached = self.catalog.labelling(model, version, method, key)
-        if cached is not None:
-            cids, labels, scores = cached
-            if len(cids) == len(ids) and np.array_equal(cids, ids):
-                return Labelling(labels=labels, scores=scores, method=method, params=key)
+        if (hit := self.cached_labelling(model, method, p, space=space, ids=ids)) is not None:
+            return hit
+        from core.maps.clustering import cluster
+
         xy = None
         if space == "map":
             result = yield from self.map(model)
             xy = result.xy
         labelling = yield from cluster(vectors, method, p, xy=xy, space=space)
         self.catalog.put_labelling(
-            model, version, method, key, ids, labelling.labels, labelling.scores, space=space
+            model, self.model_version(model), method, labelling.params, ids, labelling.labels, labelling.scores,
+            space=space,
         )
         return labelling
+
+    def snapshot(self, model: str, projection: ProjectionParams | None = None,
+                 method: str = DEFAULT_CLUSTER_METHOD, params: dict | ClusterParams | None = None) -> Job[Snapshot]:
+        """Job: read what the catalog holds for ``model`` (sounds, vectors, the cached map and clusters).
+
+        Meant for a worker thread: a view shows the result at once and recomputes only what is missing.
+        """
+        yield Progress(stage=LOAD, done=0, total=3, message="sounds")
+        sounds, failures = self.sounds(), self.failures()
+        yield Progress(stage=LOAD, done=1, total=3, message="vectors")
+        ids, vectors = self.vectors(model)
+        yield Progress(stage=LOAD, done=2, total=3, message="map and clusters")
+        snap = Snapshot(model, sounds, failures, ids, vectors)
+        if len(ids):
+            snap.map = self.cached_map(model, projection, ids)
+            if method is not None:
+                snap.labelling = self.cached_labelling(model, method, params, ids=ids)
+        yield Progress(stage=LOAD, done=3, total=3)
+        return snap
 
     # -- neighbours -------------------------------------------------------------------------
     def neighbor_index(self, model: str):
@@ -211,3 +279,14 @@ class Library:
         encoder = self.encoder(model)
         wave, _ = audio.load(path, encoder.sample_rate, max_seconds=600)
         return encoder.embed_wave(wave)
+
+
+def _align(stored_ids: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    """Row positions in ``stored_ids`` of each of ``ids`` (same set), or ``None`` when the sets differ."""
+    if np.array_equal(stored_ids, ids):
+        return np.arange(len(ids))
+    order = np.argsort(stored_ids, kind="stable")
+    pos = np.searchsorted(stored_ids, ids, sorter=order)
+    pos = np.clip(pos, 0, len(stored_ids) - 1)
+    rows = order[pos]
+    return rows if np.array_equal(stored_ids[rows], ids) else None

@@ -29,7 +29,7 @@ from typing import Any
 
 from core.audio.decode import DecodeError, UnreadableFile, is_audio_path, probe
 from core.catalog.db import Catalog
-from core.jobs import Job, Progress
+from core.jobs import SCAN, Job, Progress
 
 BATCH_FILES = 100
 BATCH_SECONDS = 1.0
@@ -162,7 +162,7 @@ def _list_files(
         now = time.monotonic()
         if now - last > 0.5:
             last = now
-            yield Progress(stage="scan", done=len(out), total=None, message=f"listing {rel_dir or '.'}", started=t0)
+            yield Progress(stage=SCAN, done=len(out), total=None, message=f"listing {rel_dir or '.'}", started=t0)
 
 
 def _read_facts(path: str) -> tuple[dict[str, Any] | None, str | None, bool]:
@@ -206,7 +206,7 @@ def _update(sid: int, **cols: Any) -> _Op:
 def scan(catalog: Catalog, *, tagger: Tagger | None = None, follow_symlinks: bool = False) -> Job[ScanReport]:
     """Job: scan ``catalog.root`` and update the catalog; returns a :class:`ScanReport`.
 
-    Yields ``Progress(stage="scan", done, total, message=relpath)`` after every committed batch
+    Yields ``Progress(stage=SCAN, done, total, message=relpath)`` after every committed batch
     (``total`` is ``None`` while listing). ``tagger(relpath)`` gives the tags stored for new,
     changed and moved files. An unreadable root raises ``FileNotFoundError``/``NotADirectoryError``/
     ``PermissionError`` with a readable message (on the first ``next()``).
@@ -237,7 +237,7 @@ def scan(catalog: Catalog, *, tagger: Tagger | None = None, follow_symlinks: boo
         else:
             todo.append((e, k))
     total, done = len(files), report.unchanged
-    yield Progress(stage="scan", done=done, total=total, message="", started=t0)
+    yield Progress(stage=SCAN, done=done, total=total, message="", started=t0)
 
     ops: list[_Op] = []
     last_commit = time.monotonic()
@@ -249,13 +249,13 @@ def scan(catalog: Catalog, *, tagger: Tagger | None = None, follow_symlinks: boo
         if pending >= BATCH_FILES or time.monotonic() - last_commit >= BATCH_SECONDS:
             _commit(catalog, ops)
             ops, pending, last_commit = [], 0, time.monotonic()
-            yield Progress(stage="scan", done=done, total=total, message=e.relpath, started=t0)
+            yield Progress(stage=SCAN, done=done, total=total, message=e.relpath, started=t0)
 
     ops.extend(("DELETE FROM sounds WHERE id = ?", (k.id,)) for k in vanished.values())
     report.removed += len(vanished)
     _commit(catalog, ops)
     report.seconds = time.monotonic() - t0
-    yield Progress(stage="scan", done=total, total=total, message=report.summary(), started=t0)
+    yield Progress(stage=SCAN, done=total, total=total, message=report.summary(), started=t0)
     return report
 
 

@@ -21,7 +21,7 @@ import torch
 from core.audio import decode as audio
 from core.encoders.base import Encoder, l2_normalise, pool
 from core.embedding.report import EmbedBatch, EmbedReport
-from core.jobs import Job, Progress
+from core.jobs import EMBED, Job, Progress
 
 
 @dataclass(slots=True)
@@ -76,7 +76,7 @@ def embed_sounds(
     todo = catalog.missing_embeddings(name, version)
     total_ok = len(catalog.sounds())
     report = EmbedReport(name, version, cached=total_ok - len(todo))
-    progress = Progress(stage=f"embed {name}", done=0, total=len(todo))
+    progress = Progress(stage=f"{EMBED} {name}", done=0, total=len(todo))
     yield progress
     if not todo:
         report.seconds = time.monotonic() - start

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from core.jobs import Job, Progress
+from core.jobs import CLUSTER, Job, Progress
 from core.vectors import unit_rows
 from core.maps.params import ClusterParams, GraphParams, HdbscanParams, cluster_params
 
@@ -190,7 +190,7 @@ def cluster(
         data, cosine = np.asarray(xy, dtype=np.float32), False
     else:
         data, cosine = unit_rows(np.asarray(vectors, dtype=np.float32)), True
-    yield Progress(stage="cluster", done=0, total=1, message=f"{method} on {len(data)} points ({space})")
+    yield Progress(stage=CLUSTER, done=0, total=1, message=f"{method} on {len(data)} points ({space})")
     if isinstance(p, HdbscanParams):
         result = hdbscan_labels(data, p.min_cluster_size, p.min_samples)
     elif isinstance(p, GraphParams):
@@ -198,5 +198,5 @@ def cluster(
     else:
         result = kmeans_labels(data, p.k, p.seed, cosine=cosine)
     result.params = {**p.as_dict(), "space": space}
-    yield Progress(stage="cluster", done=1, total=1, message=f"{result.n_clusters} clusters")
+    yield Progress(stage=CLUSTER, done=1, total=1, message=f"{result.n_clusters} clusters")
     return result

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from core.maps.neighbors import NeighborIndex
-from core.jobs import Job, Progress
+from core.jobs import KNN, PCA, TSNE, UMAP, Job, Progress
 from core.maps.params import ProjectionParams
 from core.maps.pca import pca_2d
 
@@ -53,7 +53,7 @@ def normalise_xy(xy: np.ndarray) -> np.ndarray:
 def project(vectors: np.ndarray, params: ProjectionParams = ProjectionParams()) -> Job[np.ndarray]:
     """Job: a 2-D map of ``vectors`` ``[N, D]`` → ``xy`` float32 ``[N, 2]`` in ``[-1, 1]²``.
 
-    UMAP yields ``Progress(stage="umap", done=epoch, total=n_epochs, partial=xy)`` about 50
+    UMAP yields ``Progress(stage=UMAP, done=epoch, total=n_epochs, partial=xy)`` about 50
     times during optimisation (``partial`` is a fresh normalised copy). Deterministic for a
     given ``params.seed``.
     """
@@ -73,19 +73,19 @@ def project(vectors: np.ndarray, params: ProjectionParams = ProjectionParams()) 
 
 
 def _pca_job(x: np.ndarray) -> Job[np.ndarray]:
-    yield Progress(stage="pca", done=0, total=1, message="PCA")
+    yield Progress(stage=PCA, done=0, total=1, message="PCA")
     xy = normalise_xy(pca_2d(x))
-    yield Progress(stage="pca", done=1, total=1, message="PCA done", partial=xy.copy())
+    yield Progress(stage=PCA, done=1, total=1, message="PCA done", partial=xy.copy())
     return xy
 
 
 def _tsne_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
-    from sklearn.manifold import TSNE
+    from sklearn.manifold import TSNE as SklearnTSNE
 
     n = x.shape[0]
     perplexity = float(min(params.perplexity, max(1.0, (n - 1) / 3.0)))
-    yield Progress(stage="tsne", done=0, total=1, message=f"t-SNE (perplexity {perplexity:g})")
-    tsne = TSNE(
+    yield Progress(stage=TSNE, done=0, total=1, message=f"t-SNE (perplexity {perplexity:g})")
+    tsne = SklearnTSNE(
         n_components=2,
         perplexity=perplexity,
         metric=params.metric,
@@ -96,7 +96,7 @@ def _tsne_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
         warnings.simplefilter("ignore")
         coords = tsne.fit_transform(x)
     xy = normalise_xy(coords)
-    yield Progress(stage="tsne", done=1, total=1, message="t-SNE done", partial=xy.copy())
+    yield Progress(stage=TSNE, done=1, total=1, message="t-SNE done", partial=xy.copy())
     return xy
 
 
@@ -217,7 +217,7 @@ def _sgd(
 def _umap_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
     n = x.shape[0]
     n_neighbors = int(max(2, min(params.n_neighbors, n - 1)))
-    yield Progress(stage="umap-graph", done=0, total=1, message=f"kNN graph (k={n_neighbors})")
+    yield Progress(stage=KNN, done=0, total=1, message=f"kNN graph (k={n_neighbors})")
     from umap.spectral import spectral_layout
 
     random_state = np.random.RandomState(params.seed)
@@ -227,7 +227,7 @@ def _umap_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
     if graph.nnz:
         graph.data[graph.data < (graph.data.max() / float(n_epochs))] = 0.0
         graph.eliminate_zeros()
-    yield Progress(stage="umap-graph", done=1, total=1, message=f"{graph.nnz} edges")
+    yield Progress(stage=KNN, done=1, total=1, message=f"{graph.nnz} edges")
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -247,13 +247,13 @@ def _umap_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
 
     a, b = find_ab_params(1.0, params.min_dist)
     every = max(1, n_epochs // 50)
-    yield Progress(stage="umap", done=0, total=n_epochs, partial=normalise_xy(emb))
+    yield Progress(stage=UMAP, done=0, total=n_epochs, partial=normalise_xy(emb))
     sgd = _sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, random_state, 1.0, True)
     for p in sgd:
         if p.done % every == 0 and p.done < n_epochs:
-            yield Progress(stage="umap", done=p.done, total=n_epochs, partial=normalise_xy(emb))
+            yield Progress(stage=UMAP, done=p.done, total=n_epochs, partial=normalise_xy(emb))
     xy = normalise_xy(emb)
-    yield Progress(stage="umap", done=n_epochs, total=n_epochs, partial=xy.copy())
+    yield Progress(stage=UMAP, done=n_epochs, total=n_epochs, partial=xy.copy())
     return xy
 
 

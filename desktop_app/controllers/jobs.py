@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
-from core.jobs import Cancelled, Progress
+from core.jobs import Cancelled, Progress, run_job
 
 #: Minimum seconds between two forwarded snapshots/plain progress reports of one job.
 MIN_INTERVAL = 1.0 / 30.0
@@ -127,40 +127,26 @@ class JobHandle(QObject):
 
     # --------------------------------------------------------------- worker thread side
     def _run(self) -> None:
-        last_emit = 0.0
-        last_stage = None
+        """Drive the job with :func:`core.jobs.run_job` (the one driver), forwarding progress."""
+        last = {"emit": 0.0, "stage": None}
+
+        def forward(p: Progress) -> None:
+            if not isinstance(p, Progress):
+                return
+            now = time.monotonic()
+            if (not _is_snapshot(p)) or p.stage != last["stage"] or now - last["emit"] >= MIN_INTERVAL:
+                last["emit"], last["stage"] = now, p.stage
+                # Jobs may reuse and mutate one Progress object: send a snapshot.
+                self._raw_progress.emit(dataclasses.replace(p))
+
         try:
             if self._cancel.is_set():
-                self._raw_cancelled.emit()
-                return
+                raise Cancelled("before start")
             job = self._make()
-            if not inspect.isgenerator(job):
-                result = job
-            else:
-                try:
-                    while True:
-                        if self._cancel.is_set():
-                            job.close()
-                            self._raw_cancelled.emit()
-                            return
-                        try:
-                            p = next(job)
-                        except StopIteration as stop:
-                            result = stop.value
-                            break
-                        if not isinstance(p, Progress):
-                            continue
-                        now = time.monotonic()
-                        if (not _is_snapshot(p)) or p.stage != last_stage or now - last_emit >= MIN_INTERVAL:
-                            last_emit, last_stage = now, p.stage
-                            # Jobs may reuse and mutate one Progress object: send a snapshot.
-                            self._raw_progress.emit(dataclasses.replace(p))
-                finally:
-                    job.close()  # no-op when exhausted; closes on unexpected exits
+            result = run_job(job, forward, self._cancel.is_set) if inspect.isgenerator(job) else job
             if self._cancel.is_set():
-                self._raw_cancelled.emit()
-            else:
-                self._raw_finished.emit(result)
+                raise Cancelled("after the last step")
+            self._raw_finished.emit(result)
         except Cancelled:
             self._raw_cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every error goes to the one error path

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from core.audio.preview import load_preview
-from core.jobs import Progress
+from core.defaults import DEFAULT_MODEL
+from core.embedding.report import EmbedBatch
+from core.jobs import LOAD, Progress
+from core.library import Snapshot, SoundList
 from desktop_app.model.settings import Settings
 from core.maps.params import CLUSTER_METHODS, ProjectionParams, cluster_params
 from desktop_app.model.session import SessionState
@@ -38,6 +42,15 @@ def _open_library(root: Path) -> Any:
     from core.library import Library
 
     return Library.open(root)
+
+
+@dataclass(slots=True)
+class Opened:
+    """The result of the open job: the library, what its catalog holds, and the model in use."""
+
+    library: Any
+    snapshot: Any  # core.library.Snapshot
+    fallback: str = ""  # why the requested model was not used ("" when it was)
 
 
 class Pipeline(QObject):
@@ -60,7 +73,6 @@ class Pipeline(QObject):
         self._generation = 0
         self._pending: set[str] = set()
         self._closing: list[Any] = []
-        self._scan_seen = False
         self._closed = False
         self.ready = False
         jobs.jobEnded.connect(self._close_finished_libraries)
@@ -71,10 +83,12 @@ class Pipeline(QObject):
         return str(self.library.root) if self.library is not None else None
 
     def open(self, root: str | Path) -> JobHandle:
-        """Open ``root`` on a worker (opening may import torch or migrate the catalog).
+        """Open ``root`` and read what its catalog holds, on a worker; show it, then run the chain.
 
         Raises ``FileNotFoundError``/``NotADirectoryError`` at once for bad paths; other
         failures go to the error path. ``libraryOpened`` fires when the library is in use.
+        A model that this library does not have (a model trained on another library) falls back
+        to the default encoder, and the status bar says so once.
         """
         root = Path(root).expanduser()
         if not root.exists():
@@ -83,23 +97,65 @@ class Pipeline(QObject):
             raise NotADirectoryError(20, "Not a folder", str(root))
         factory = self._factory or _open_library
         self.state.set_status(f"Opening {root.name}…")
-        return self.jobs.call("open", factory, root, key="open", description=f"Opening {root.name}",
-                              on_result=self._adopt)
+        wanted = self.state.model
+        projection, method, params = self._map_params(), *self._cluster_request()
 
-    def _adopt(self, lib: Any) -> None:
-        """Make ``lib`` the session's library (GUI thread) and start the pipeline."""
+        def job() -> Any:
+            lib = factory(root)
+            try:
+                model, why = wanted, ""
+                if wanted not in lib.models():
+                    model = DEFAULT_MODEL if DEFAULT_MODEL in lib.models() else lib.models()[0]
+                    why = f"'{wanted}' belongs to another library: showing {model}"
+                snap = yield from lib.snapshot(model, projection, method, params)
+            except BaseException:
+                lib.close()
+                raise
+            return Opened(lib, snap, why)
+
+        return self.jobs.submit("open", job, key="open", description=f"Opening {root.name}",
+                                on_result=self._adopt)
+
+    def _map_params(self) -> ProjectionParams:
+        return ProjectionParams().updated(self.state.projection)
+
+    def _cluster_request(self) -> tuple[str | None, Any]:
+        mode = self.state.colour_by
+        if mode not in CLUSTER_METHODS:
+            return None, None
+        return mode, cluster_params(mode, self.state.cluster_params.get(mode))
+
+    def _adopt(self, opened: Opened) -> None:
+        """Make the opened library the session's (GUI thread): show the snapshot, then run the chain."""
+        lib, snap = opened.library, opened.snapshot
         if self._closed:
             lib.close()
             return
         self._retire_library()
         self.library = lib
+        if snap.model != self.state.model:
+            self.settings.model = snap.model
+            self.state.set_model(snap.model)
         self.state.set_library(lib)
-        self.state.set_sounds(lib.sounds())
-        self.state.set_failures(lib.failures())
         self.settings.add_recent(lib.root)
         self.libraryOpened.emit(Path(lib.root))
-        self._show_cached_vectors()
-        self.run()
+        self._show(snap)
+        if snap.map is not None and (snap.labelling is not None or self.state.colour_by not in CLUSTER_METHODS):
+            self.ready = True  # a cached library shows its map and colours before the scan
+            n = len(self.state.ids)
+            self.state.set_status(f"{n} sound{'s' if n != 1 else ''} · {self.state.model}")
+            self.mapReady.emit()
+        self.run(note=opened.fallback)
+
+    def _show(self, snap: Any) -> None:
+        """Put a snapshot on the map: sounds, vectors, and the cached map and colours when present."""
+        self.state.set_sounds(snap.sounds)
+        self.state.set_failures(snap.failures)
+        if not len(snap.ids):
+            return
+        self.state.set_vectors(snap.ids, snap.vectors, None if snap.map is None else snap.map.xy)
+        if snap.labelling is not None and snap.labelling.method == self.state.colour_by:
+            self.state.set_labelling(snap.labelling.labels, snap.ids, labelling=snap.labelling)
 
     def _retire_library(self) -> None:
         if self.library is None:
@@ -128,29 +184,38 @@ class Pipeline(QObject):
             lib.close()
         self._closing.clear()
 
-    def _show_cached_vectors(self) -> None:
-        """Whatever this model already has in the catalog appears immediately (as a preview)."""
-        ids, vectors = self.library.vectors(self.state.model)
-        if len(ids):
-            self.state.set_vectors(ids, vectors)
-
     # ------------------------------------------------------------------------ the chain
-    def run(self) -> None:
-        """(Re)scan and embed, then cluster and map. Cheap when everything is cached."""
+    def run(self, note: str = "", cached_first: bool = False) -> None:
+        """(Re)scan and embed, then cluster and map what the catalog does not hold yet.
+
+        Cheap when everything is cached: the scan finds no change, nothing is embedded, and the
+        catalog's map and clusters are shown as they are (no torch, UMAP or HDBSCAN is imported).
+        Every catalog read happens on the worker; the GUI thread only receives the results.
+        With ``cached_first`` (switching model) what the catalog holds is shown before the scan.
+        """
         if self.library is None:
             return
         self._generation += 1
-        self.ready = False
         self._pending = {"embed", "map", "cluster"}
-        self._scan_seen = False
         gen = self._generation
         lib, model = self.library, self.state.model
-        self.state.set_status(f"Opening {Path(lib.root).name}…")
+        projection, (method, params) = self._map_params(), self._cluster_request()
+        name = Path(lib.root).name
+        self.state.set_status(note or (f"Checking {name} for changes…" if self.ready else f"Listening to {name}…"))
+
+        def job() -> Any:
+            if cached_first:
+                first = yield from lib.snapshot(model, projection, method, params)
+                yield Progress(stage=LOAD, message="cached", partial=first)
+            report = yield from lib.embed(model)
+            snap = yield from lib.snapshot(model, projection, method, params)
+            return report, snap
+
         self.jobs.submit(
-            "embed", lambda: lib.embed(model), key=self.key, after_key=True,
-            description=f"Listening to {Path(lib.root).name}",
+            "embed", job, key=self.key, after_key=True,
+            description=f"Listening to {name}",
             on_progress=lambda p: self._embed_progress(gen, p),
-            on_result=lambda r: self._embed_done(gen, r),
+            on_result=lambda r: self._embed_done(gen, *r),
             on_cancel=lambda: self._stopped(gen, "Stopped — choose File ▸ Rescan to continue", "embed"),
             on_error=lambda _e: self._stopped(gen, "Listening failed"),
         )
@@ -161,30 +226,34 @@ class Pipeline(QObject):
     def _embed_progress(self, gen: int, p: Progress) -> None:
         if not self._current(gen):
             return
-        if p.stage != "scan" and not self._scan_seen:
-            self._scan_seen = True  # the scan is committed: names and tags are known now
-            self.state.set_sounds(self.library.sounds())
-        batch = p.partial
-        if batch is not None and hasattr(batch, "ids") and hasattr(batch, "vectors"):
-            self.state.add_embedded(batch.ids, batch.vectors)
+        part = p.partial
+        if isinstance(part, SoundList):  # the scan is committed: names and tags are known now
+            self.state.set_sounds(part.sounds)
+            self.state.set_failures(part.failures)
+        elif isinstance(part, EmbedBatch):
+            self.state.add_embedded(part.ids, part.vectors)
+        elif isinstance(part, Snapshot):
+            self._show(part)
 
-    def _embed_done(self, gen: int, report: Any) -> None:
+    def _embed_done(self, gen: int, report: Any, snap: Any) -> None:
         if not self._current(gen):
             return
-        lib = self.library
-        self.state.set_sounds(lib.sounds())
-        self.state.set_failures(lib.failures())
-        ids, vectors = lib.vectors(self.state.model)
-        self.state.set_vectors(ids, vectors)
+        self._show(snap)
         self._pending.discard("embed")
         self.embedFinished.emit(report)
-        if len(ids) == 0:
+        if len(snap.ids) == 0:
             self._pending.clear()
-            self.state.set_status("No sounds could be read in this folder" if lib.failures()
+            self.state.set_status("No sounds could be read in this folder" if snap.failures
                                   else "No sounds in this folder")
             return
-        self.recluster()
-        self.remap()
+        if snap.labelling is None or snap.labelling.method != self.state.colour_by:
+            self.recluster()
+        else:
+            self._mark_done("cluster")
+        if snap.map is None:
+            self.remap()
+        else:
+            self._mark_done("map")
 
     def _stopped(self, gen: int, text: str, kind: str | None = None) -> None:
         """A job was cancelled: say so, unless a newer job of the same kind replaced it."""
@@ -248,7 +317,7 @@ class Pipeline(QObject):
 
     def _mark_done(self, what: str) -> None:
         self._pending.discard(what)
-        if not self._pending and not self.ready and len(self.state.ids):
+        if not self._pending and len(self.state.ids):
             self.ready = True
             n = len(self.state.ids)
             self.state.set_status(f"{n} sound{'s' if n != 1 else ''} · {self.state.model}")
@@ -261,9 +330,9 @@ class Pipeline(QObject):
         for kind in PIPELINE_KINDS:
             self.jobs.cancel(kind, self.key)
         self.settings.model = model
+        self.ready = False
         self.state.set_model(model)
-        self._show_cached_vectors()
-        self.run()
+        self.run(cached_first=True)
 
     def set_projection(self, params: dict[str, float]) -> None:
         self.state.set_projection(**params)

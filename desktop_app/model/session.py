@@ -306,19 +306,28 @@ class SessionState:
             self.labels, self.label_names = self._grouping_labels()
         self.events.points.emit()
 
-    def set_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """The model's final vectors (``lib.vectors(model)``); resets rows when the set changed."""
+    def set_vectors(self, ids: np.ndarray, vectors: np.ndarray, xy: np.ndarray | None = None) -> None:
+        """The model's final vectors (``lib.vectors(model)``); resets rows when the set changed.
+
+        ``xy`` float32 ``[N, 2]`` (rows following ``ids``): a final layout already known (a cached
+        map); without it the points start on a quick PCA preview.
+        """
         ids = np.asarray(ids, dtype=np.int64)
         vectors = np.asarray(vectors, dtype=np.float32)
         if np.array_equal(ids, self.ids):
             self.vectors = vectors
+            if xy is not None:
+                self.set_layout(xy, final=True)
             return
         old_xy = {int(s): self.xy[r] for r, s in enumerate(self.ids.tolist())}
         selected_id = None if self.selected is None else int(self.ids[self.selected])
         self._reset_rows(ids, vectors)
         self._pca = None
-        reference = np.array([old_xy.get(int(s), (np.nan, np.nan)) for s in ids.tolist()], dtype=np.float64)
-        self.xy = pca_2d(vectors, reference=reference.reshape(-1, 2) if old_xy else None)
+        if xy is not None:
+            self.xy, self.layout_final = np.asarray(xy, dtype=np.float32), True
+        else:
+            reference = np.array([old_xy.get(int(s), (np.nan, np.nan)) for s in ids.tolist()], dtype=np.float64)
+            self.xy = pca_2d(vectors, reference=reference.reshape(-1, 2) if old_xy else None)
         if self.colour_by in ("folder", "tag"):
             self.labels, self.label_names = self._grouping_labels()
         self.selected = self.row_of(selected_id) if selected_id is not None else None

@@ -32,11 +32,13 @@ def make_window(qtbot, shared_home: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
     created = []
 
-    def make(home: Path | None = None):
+    def make(home: Path | None = None, model: str = "mfcc"):
+        """A window on a fresh settings object; ``model`` "mfcc" keeps most tests fast (the product
+        default is checked by its own test)."""
         home = home or shared_home
         monkeypatch.setenv("SOUND_EXPLORER_HOME", str(home))
         shown: list[tuple[str, str, str]] = []
-        win = MainWindow(Settings(path=home / "config" / "settings.json"),
+        win = MainWindow(Settings(path=home / "config" / "settings.json", model=model),
                          show_error=lambda t, m, d: shown.append((t, m, d)), persist=False)
         win.shown_errors = shown
         win.resize(1200, 800)

@@ -11,32 +11,37 @@ import time
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from core import jobs
 from core.jobs import Progress
 from desktop_app.controllers.jobs import JobHandle, JobManager
 
 _STAGE_NAMES = {
-    "scan": "Scanning files",
-    "embed": "Listening",
-    "umap-graph": "Finding neighbours",
-    "umap": "Arranging the map",
-    "pca": "Arranging the map (PCA)",
-    "tsne": "Arranging the map (t-SNE)",
-    "place new sounds": "Placing new sounds",
-    "cluster": "Finding clusters",
-    "hdbscan": "Finding clusters",
-    "kmeans": "Finding clusters",
-    "graph": "Finding communities",
+    jobs.SCAN: "Scanning files",
+    jobs.EMBED: "Listening",
+    jobs.KNN: "Finding neighbours",
+    jobs.UMAP: "Arranging the map",
+    jobs.PCA: "Arranging the map (PCA)",
+    jobs.TSNE: "Arranging the map (t-SNE)",
+    jobs.PLACE: "Placing new sounds",
+    jobs.CLUSTER: "Finding clusters",
+    jobs.TAGS: "Reading tags",
+    jobs.FEATURES: "Preparing training features",
+    jobs.PREPARE: "Preparing",
+    jobs.TRAIN: "Training",
+    jobs.SAVE: "Saving the model",
+    jobs.VERDICT: "Judging the model",
+    jobs.EVALUATE: "Scoring",
+    jobs.LOAD: "Reading the catalog",
 }
 
 
 def stage_text(stage: str) -> str:
     """A human label for a core progress stage (``"embed mfcc"`` → ``"Listening (mfcc)"``)."""
-    head, _, rest = stage.partition(" ")
-    if stage in _STAGE_NAMES:
-        return _STAGE_NAMES[stage]
-    if head in _STAGE_NAMES:
-        return f"{_STAGE_NAMES[head]} ({rest})" if rest else _STAGE_NAMES[head]
-    return stage[:1].upper() + stage[1:]
+    name = _STAGE_NAMES.get(jobs.stage_of(stage))
+    if name is None:
+        return stage[:1].upper() + stage[1:]
+    detail = stage[len(jobs.stage_of(stage)):].strip()
+    return f"{name} ({detail})" if detail else name
 
 
 def eta_text(seconds: float | None) -> str:
