@@ -213,7 +213,7 @@ def tables(sets: list[str]) -> str:
         if not rows:
             continue
         lines.append(f"\nSetting {setting}: {title} — QbE mAP")
-        lines.append(f"| model | " + " | ".join(sets) + " |")
+        lines.append("| model | " + " | ".join(sets) + " |")
         lines.append("|---|" + "---|" * len(sets))
         for n in rows:
             cells = []

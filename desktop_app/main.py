@@ -77,7 +77,8 @@ def _run(args: argparse.Namespace, headless_run: bool) -> int:
     from PySide6.QtCore import QTimer
 
     from core.resources import demo_dir
-    from desktop_app.window import MainWindow, create_app
+    from desktop_app.application import create_app
+    from desktop_app.window import MainWindow
     from desktop_app.model.settings import Settings
 
     app = create_app(sys.argv[:1])

@@ -5,20 +5,21 @@ pipeline, the state and the views.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu
 
 from core import paths
-from core.resources import demo_dir, resource_path
+from core.resources import demo_dir
 from desktop_app.views.map.binding import MapBinding
 from desktop_app.errors import ErrorReporter, ShowError
+from desktop_app.application import APP_NAME
 from desktop_app.icons import icon
+from desktop_app.views.context_menu import show_map_context_menu
 from desktop_app.menus import build_menus_and_toolbar
 from desktop_app.controllers.pipeline import PIPELINE_KINDS, Pipeline
 from desktop_app.model.settings import Settings
@@ -32,7 +33,6 @@ from desktop_app.views.panels.neighbor_list import NeighborList
 from desktop_app.views.presenter import Presenter
 from desktop_app.controllers.jobs import JobManager
 
-APP_NAME = "Sound Explorer"
 
 
 def make_player(parent: Any, device: str | None = None) -> Any:
@@ -138,7 +138,7 @@ class MainWindow(QMainWindow):
         m.pointHovered.connect(lambda row: st.hover(row if row >= 0 else None))
         m.scrubRequested.connect(self.play_row)
         m.selectionChanged.connect(st.set_selection)
-        m.contextMenuRequested.connect(self._context_menu)
+        m.contextMenuRequested.connect(lambda row, pos: show_map_context_menu(self, row, pos))
         ev.selection.connect(self._on_selection)
         # panels → pipeline / state
         c = self.controls
@@ -319,26 +319,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{n} sound{'s' if n != 1 else ''} selected — File ▸ Export sounds "
                                          "copies them or writes a playlist/table", 8000)
 
-    def _context_menu(self, row: int, pos: Any) -> None:
-        """Right-click on the map: actions for the sound under the cursor (or the selection)."""
-        menu = QMenu(self)
-        info = self.state.info(row) if row is not None and row >= 0 else None
-        if info is not None:
-            menu.addAction(f"Play {info.name}", lambda: self.play_row(row))
-            menu.addAction("Show similar sounds", lambda: self.select_row(row, play=False, fly=True))
-            menu.addAction("Reveal in file manager",
-                           lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(info.path.parent))))
-            menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(info.path)))
-            menu.addSeparator()
-        from desktop_app.controllers.export import rows_for_export
-
-        has_rows = bool(len(rows_for_export(self.state)[0]))
-        for key in ("export_folder", "export_m3u", "export_csv"):
-            self.actions[key].setEnabled(has_rows)
-            menu.addAction(self.actions[key])
-        menu.addAction(self.actions["export_map"])
-        menu.popup(pos)
-
     def _on_neighbors(self, pairs: list[tuple[int, float]]) -> None:
         info = self.state.info(self.state.selected) if self.state.selected is not None else None
         self.neighbors.set_neighbors(info.name if info else None, pairs, self.state.names())
@@ -420,17 +400,3 @@ class MainWindow(QMainWindow):
             self.pipeline.close()
             self.errors.uninstall()
         super().closeEvent(event)
-
-
-def create_app(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with the app's name, style sheet and icon."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName("sound-explorer")
-    app.setApplicationDisplayName(APP_NAME)
-    app.setWindowIcon(icon("app"))
-    qss = resource_path("style.qss")
-    if qss.exists():
-        icons = resource_path("icons").as_posix()  # url(@ICONS@/x.svg) in the sheet: the installed icon folder
-        app.setStyleSheet(qss.read_text(encoding="utf-8").replace("@ICONS@", icons))
-    return app

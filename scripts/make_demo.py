@@ -1,5 +1,5 @@
 """Build resources/demo/ from Debian's sonic-pi-samples: CC0 files only, grouped by filename prefix."""
-import os, re, shutil, sys
+import os, re, shutil
 from collections import defaultdict
 SRC = '/usr/share/sonic-pi/samples'
 COPY = '/usr/share/doc/sonic-pi-samples/copyright'

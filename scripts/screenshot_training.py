@@ -33,7 +33,8 @@ def main() -> int:
     from PySide6.QtCore import QTimer
 
     from core.resources import demo_dir
-    from desktop_app.window import MainWindow, create_app
+    from desktop_app.application import create_app
+    from desktop_app.window import MainWindow
     from desktop_app.model.settings import Settings
 
     app = create_app(sys.argv[:1])

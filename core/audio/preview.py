@@ -14,7 +14,6 @@ The widgets only draw; every array they show is computed here (headless, numpy o
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np

@@ -13,8 +13,7 @@ core that come with their own id order are aligned to it here, so the views only
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,104 +22,12 @@ import numpy as np
 from core.maps.labels import cluster_name, group_labels
 from core.maps.params import CLUSTER_METHODS, default_cluster_values, default_projection_values
 from core.maps.pca import PcaLayout, pca_2d
+from desktop_app.model.events import StateEvents
+from desktop_app.model.sounds import SoundInfo
 from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
-
-Callback = Callable[..., Any]
 
 #: Colour-by modes: the first three are clusterings computed by ``lib.cluster``.
 COLOUR_MODES: tuple[str, ...] = (*CLUSTER_METHODS, "folder", "tag")
-
-
-class EventEmitter:
-    """A Qt-free signal: ``connect(cb)``, ``disconnect(cb)``, ``emit(*args)``.
-
-    Callbacks run synchronously in the emitting thread, in connection order. An exception in
-    one callback propagates (so bugs are not swallowed); the state only emits from the GUI
-    thread.
-    """
-
-    def __init__(self, name: str = "") -> None:
-        self.name = name
-        self._callbacks: list[Callback] = []
-        self._blocked = False
-
-    def connect(self, callback: Callback) -> Callback:
-        if callback not in self._callbacks:
-            self._callbacks.append(callback)
-        return callback
-
-    def disconnect(self, callback: Callback | None = None) -> None:
-        if callback is None:
-            self._callbacks.clear()
-        elif callback in self._callbacks:
-            self._callbacks.remove(callback)
-
-    def emit(self, *args: Any) -> None:
-        if self._blocked:
-            return
-        for cb in list(self._callbacks):
-            cb(*args)
-
-    def __len__(self) -> int:
-        return len(self._callbacks)
-
-
-class StateEvents:
-    """The events a :class:`SessionState` emits (arguments in brackets)."""
-
-    def __init__(self) -> None:
-        self.library = EventEmitter("library")  # (library | None)
-        self.model = EventEmitter("model")  # (name)
-        self.points = EventEmitter("points")  # () — the row set changed: ids/names/xy reset
-        self.positions = EventEmitter("positions")  # (xy float32 [N,2], final: bool)
-        self.labels = EventEmitter("labels")  # (labels int64 [N], names dict[int,str])
-        self.colour_by = EventEmitter("colour_by")  # (mode)
-        self.params = EventEmitter("params")  # (what: 'projection'|'cluster')
-        self.selected = EventEmitter("selected")  # (row | None)
-        self.selection = EventEmitter("selection")  # (rows int64 [K])
-        self.hovered = EventEmitter("hovered")  # (row | None)
-        self.query = EventEmitter("query")  # (query, rows int64 [K] | None)
-        self.neighbors = EventEmitter("neighbours")  # (list[(row, distance)])
-        self.failures = EventEmitter("failures")  # (list[(relpath, reason)])
-        self.status = EventEmitter("status")  # (text) — pipeline phase for the status bar
-
-
-@dataclass(slots=True)
-class SoundInfo:
-    """What the views need to know about one sound (from ``lib.sounds()``)."""
-
-    id: int
-    relpath: str
-    path: Path
-    duration: float | None = None
-    sample_rate: int | None = None
-    channels: int | None = None
-    bit_depth: int | None = None
-    format: str | None = None
-    tags: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.relpath.replace("\\", "/").rpartition("/")[2]
-
-    @property
-    def folder(self) -> str:
-        return self.relpath.replace("\\", "/").rpartition("/")[0]
-
-    @classmethod
-    def from_row(cls, row: Any, root: Path) -> SoundInfo:
-        """Build from a ``core.library.SoundRow``-like object (attribute access)."""
-        return cls(
-            id=int(row.id),
-            relpath=str(row.relpath),
-            path=Path(root) / str(row.relpath),
-            duration=getattr(row, "duration", None),
-            sample_rate=getattr(row, "sample_rate", None),
-            channels=getattr(row, "channels", None),
-            bit_depth=getattr(row, "bit_depth", None),
-            format=getattr(row, "format", None),
-            tags=list(getattr(row, "tags", None) or []),
-        )
 
 
 class SessionState:

@@ -413,7 +413,7 @@ def test_style_sheet_images_resolve_to_bundled_files(qapp):
     import re
     from pathlib import Path
 
-    from desktop_app.window import create_app
+    from desktop_app.application import create_app
 
     sheet = create_app().styleSheet()
     urls = re.findall(r"url\(([^)]+)\)", sheet)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
 
-__all__ = ["ViewAnimator", "export_plot"]
+__all__ = ["ViewAnimator"]
 
 Rect = tuple[float, float, float, float]  # centre x, centre y, width, height
 
@@ -65,37 +64,3 @@ class ViewAnimator(QtCore.QObject):
         if self._to is not None:
             self._step(1.0)
         self.finished.emit()
-
-
-def export_plot(plot: pg.PlotWidget, path: str | os.PathLike[str], width: int | None = None) -> None:
-    """Write ``plot`` as PNG/JPEG (pyqtgraph ImageExporter, ``width`` px wide) or SVG (by suffix).
-
-    SVG goes through ``QSvgGenerator`` directly: pyqtgraph 0.14's SVGExporter cannot parse the
-    path syntax Qt 6.12 writes (it raises on any plot). Raster layers (the point cloud) are
-    embedded as images; text and lines stay vector.
-    """
-    from pyqtgraph import exporters
-
-    item = plot.getPlotItem()
-    p = os.fspath(path)
-    if p.lower().endswith(".svg"):
-        from PySide6 import QtSvg
-
-        src = item.sceneBoundingRect()
-        w, h = max(1, int(src.width())), max(1, int(src.height()))
-        gen = QtSvg.QSvgGenerator()
-        gen.setFileName(p)
-        gen.setSize(QtCore.QSize(w, h))
-        gen.setViewBox(QtCore.QRect(0, 0, w, h))
-        gen.setTitle("Sound Explorer map")
-        painter = QtGui.QPainter(gen)
-        try:
-            painter.fillRect(QtCore.QRectF(0, 0, w, h), plot.backgroundBrush())
-            plot.scene().render(painter, QtCore.QRectF(0, 0, w, h), src)
-        finally:
-            painter.end()
-        return
-    ex = exporters.ImageExporter(item)
-    if width:
-        ex.parameters()["width"] = int(width)
-    ex.export(p)

@@ -84,7 +84,7 @@ class MapMouse(QtCore.QObject):
             if mode == "dragout":
                 if pr["moved"]:
                     self._press = None
-                    v.start_file_drag(pr["rows"])
+                    v.drag.start(pr["rows"])
                 return True
         v._set_hover(v.pick(pos))  # noqa: SLF001
         return False
@@ -99,7 +99,7 @@ class MapMouse(QtCore.QObject):
         v.stop_fly()
         mods = ev.modifiers()
         row = v.pick(pos)
-        rows = v.drag_rows(row)
+        rows = v.drag.rows_for(row)
         if mods & _KM.ShiftModifier:
             mode = "rect"
         elif mods & (_KM.ControlModifier | _KM.AltModifier | _KM.MetaModifier):

@@ -29,14 +29,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.views.map.spatial import PointIndex
 from desktop_app.views.panels.legend import LegendWidget
-from desktop_app.views.map.camera import ViewAnimator, export_plot
+from desktop_app.views.map.camera import ViewAnimator
+from desktop_app.views.map.image import export_map_image
 from desktop_app.views.map.labels import LabelColoring
 from desktop_app.views.map.layers import MapLayers
 from desktop_app.views.map.mouse import SELECTION_MODES, MapMouse
-from desktop_app.views.map.overlays import RubberBand, Throttle, make_drag_mime
+from desktop_app.views.map.drag import FileDrag
+from desktop_app.views.map.overlays import RubberBand, Throttle
 from desktop_app.views.map.scatter import PointCloudItem
 
-__all__ = ["MapView", "make_drag_mime"]
+__all__ = ["MapView"]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -107,6 +109,7 @@ class MapView(QtWidgets.QWidget):
         self._point_size = 6.0
         self._pick_px = 7.0
         self._user_moved = False
+        self.drag = FileDrag(self)
         self._mouse = MapMouse(self)
         self._apply_styles()
 
@@ -196,10 +199,6 @@ class MapView(QtWidgets.QWidget):
 
     def hidden_labels(self) -> set[int]:
         return set(self._hidden)
-
-    def visible_mask(self) -> np.ndarray:
-        """bool ``[N]``: rows not hidden."""
-        return np.ones(self._xy.shape[0], bool) if self._enabled is None else self._enabled.copy()
 
     def _on_legend_toggled(self, hidden: set[int]) -> None:
         self._hidden = set(hidden)
@@ -339,9 +338,6 @@ class MapView(QtWidgets.QWidget):
             raise ValueError(f"unknown selection mode {mode!r}")
         self._mouse.mode = mode
 
-    def selection_mode(self) -> str:
-        return self._mouse.mode
-
     def to_data(self, pos: QtCore.QPointF | QtCore.QPoint) -> QtCore.QPointF:
         """Data coordinates of a viewport position."""
         return self.vb.mapSceneToView(self.plot.mapToScene(QtCore.QPointF(pos).toPoint()))
@@ -381,39 +377,6 @@ class MapView(QtWidgets.QWidget):
     def _on_manual_range(self, *_args) -> None:  # noqa: ANN002
         self._user_moved = True
 
-    # ================================================================ drag out
-    def drag_rows(self, row: int) -> np.ndarray:
-        """Rows a drag starting on ``row`` carries: the multi-selection if ``row`` is in it, the
-        selected sound if it is ``row``, else nothing (only selected sounds drag out)."""
-        if self._paths is None or row < 0:
-            return _EMPTY
-        if self._selection.size and row in self._selection:
-            return self._selection.copy()
-        if row == self._selected:
-            return np.array([row], dtype=np.int64)
-        return _EMPTY
-
-    def drag_mime(self, rows: Sequence[int] | np.ndarray) -> QtCore.QMimeData:
-        """Mime data (file URLs) for dragging these rows out."""
-        paths = [] if self._paths is None else [self._paths[int(r)] for r in rows]
-        return make_drag_mime(paths)
-
-    def start_file_drag(self, rows: np.ndarray) -> None:
-        """Start a QDrag of these rows' files (blocks until dropped, like every QDrag)."""
-        drag = QtGui.QDrag(self.plot.viewport())
-        drag.setMimeData(self.drag_mime(rows))
-        label = self._names[int(rows[0])] if rows.size == 1 else f"{rows.size} sounds"
-        fm = QtGui.QFontMetrics(self.font())
-        pm = QtGui.QPixmap(fm.horizontalAdvance(label) + 16, fm.height() + 8)
-        pm.fill(QtGui.QColor(30, 32, 40, 220))
-        p = QtGui.QPainter(pm)
-        p.setPen(QtGui.QColor("#ffffff"))
-        p.drawText(pm.rect(), QtCore.Qt.AlignmentFlag.AlignCenter, label)
-        p.end()
-        drag.setPixmap(pm)
-        self.dragStarted.emit(np.asarray(rows).copy())
-        drag.exec(QtCore.Qt.DropAction.CopyAction)
-
     # ================================================================ view range
     def view_rect(self) -> tuple[float, float, float, float]:
         """Visible data rectangle (x0, y0, x1, y1)."""
@@ -438,9 +401,6 @@ class MapView(QtWidgets.QWidget):
         size = np.maximum(hi - lo, 1e-3 * max(1.0, float(np.abs(self._xy).max(initial=1.0))))
         self.fly_to((lo + hi) / 2, size * (1 + 2 * margin), duration_ms)
 
-    def is_flying(self) -> bool:
-        return self._camera.is_running()
-
     def stop_fly(self) -> None:
         self._camera.stop()
 
@@ -451,6 +411,10 @@ class MapView(QtWidgets.QWidget):
         self.vb.autoRange(padding=0.04)
 
     # ================================================================ export
-    def export_image(self, path: str | os.PathLike[str], width: int | None = None) -> None:
-        """Write the map as PNG/JPEG (``width`` px wide) or SVG, chosen by the suffix."""
-        export_plot(self.plot, path, width)
+    def export_image(self, path: str | os.PathLike[str], width: int | None = None, legend: bool = True) -> None:
+        """Write the map with its legend as PNG/JPEG (``width`` px wide, default 2400) or SVG (by suffix)."""
+        export_map_image(self, path, width, legend=legend)
+
+    def legend_entries(self) -> list:
+        """The legend's entries (largest cluster first, noise last)."""
+        return self._coloring.legend_entries()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.audio.preview import Preview
-from desktop_app.model.session import SoundInfo
+from desktop_app.model.sounds import SoundInfo
 
 ACCENT = "#5ac8fa"
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from core.cli.main import main as cli

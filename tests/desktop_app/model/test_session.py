@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.model.session import EventEmitter, SessionState
+from desktop_app.model.events import EventEmitter
+from desktop_app.model.session import SessionState
 
 
 @dataclass

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from desktop_app.views.map.view import MapView, make_drag_mime
+from desktop_app.views.map.overlays import make_drag_mime
+from desktop_app.views.map.view import MapView
 
 Qt = QtCore.Qt
 
@@ -120,7 +121,8 @@ def test_hidden_labels_from_legend_and_api(view: MapView, qtbot) -> None:  # noq
     view.set_hidden_labels({0, 2})
     assert view.legend.hidden() == {0, 2}
     assert view.pick(vp_pos(view, 25 + 12)) == 25 + 12
-    assert not view.visible_mask()[:25].any() and view.visible_mask()[25:50].all()
+    mask = view.enabled_mask()
+    assert mask is not None and not mask[:25].any() and mask[25:50].all()
 
 
 def test_rect_and_lasso_selection(view: MapView, qtbot) -> None:  # noqa: ANN001
@@ -233,6 +235,13 @@ def test_export_png_and_svg(view: MapView, tmp_path) -> None:  # noqa: ANN001
     # points are drawn: several distinct colours in the image
     arr = np.frombuffer(img.convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits(), np.uint32)
     assert len(np.unique(arr)) > 5
+    # the legend is drawn at the right: every cluster's colour appears there
+    right = arr.reshape(img.height(), img.width())[:, int(img.width() * 0.72):]
+    for e in view.legend_entries():
+        assert (right == (e.color.rgb() & 0xFFFFFFFF)).any(), e.name
+    big = tmp_path / "big.png"
+    view.export_image(big)  # the default size is for slides, not the screen
+    assert QtGui.QImage(str(big)).width() == 2400
     svg = tmp_path / "map.svg"
     view.export_image(svg)
     assert svg.stat().st_size > 1000 and b"<svg" in svg.read_bytes()[:2000]
@@ -244,14 +253,14 @@ def test_drag_mime_carries_file_urls(view: MapView) -> None:
     assert [u.toLocalFile() for u in urls] == ["/tmp/a b.wav", "/tmp/c.flac"]
     assert all(u.isLocalFile() for u in urls)
     assert mime.text().splitlines() == ["/tmp/a b.wav", "/tmp/c.flac"]
-    m2 = view.drag_mime([3, 5])
+    m2 = view.drag.mime([3, 5])
     assert [u.toLocalFile() for u in m2.urls()] == ["/tmp/snd/3.wav", "/tmp/snd/5.wav"]
     # only selected points drag out: the selected sound, or the whole multi-selection
-    assert view.drag_rows(3).size == 0
+    assert view.drag.rows_for(3).size == 0
     view.set_selected(3)
-    np.testing.assert_array_equal(view.drag_rows(3), [3])
+    np.testing.assert_array_equal(view.drag.rows_for(3), [3])
     view.set_selection([3, 8, 9])
-    np.testing.assert_array_equal(view.drag_rows(8), [3, 8, 9])
+    np.testing.assert_array_equal(view.drag.rows_for(8), [3, 8, 9])
 
 
 def test_dragging_a_selected_point_starts_a_file_drag(view: MapView, qtbot) -> None:  # noqa: ANN001
