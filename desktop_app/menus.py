@@ -139,7 +139,7 @@ def _export_map(win: MainWindow) -> None:
     name = f"{win.state.root.name if win.state.root else 'sound'}-map.png"
     path = export_actions.export_map_dialog(win, win.map, name)
     if path is not None:
-        win.statusBar().showMessage(f"Map saved to {path}", 6000)
+        win.notify(f"Map saved to {path}", 6000)
 
 
 def _describe_export(win: MainWindow, menu) -> None:  # noqa: ANN001
@@ -157,11 +157,11 @@ def _export_sounds(win: MainWindow, fmt: str) -> None:
         return
     if out is None:
         if not len(export_actions.rows_for_export(win.state)[0]):
-            win.statusBar().showMessage("Select sounds first: click one (its cluster is exported) or drag a "
+            win.notify("Select sounds first: click one (its cluster is exported) or drag a "
                                         "rectangle/lasso", 6000)
         return
     path, n = out
-    win.statusBar().showMessage(f"Exported {n} sound{'s' if n != 1 else ''} to {path}", 8000)
+    win.notify(f"Exported {n} sound{'s' if n != 1 else ''} to {path}", 8000)
 
 
 def _fill_devices(win: MainWindow) -> None:

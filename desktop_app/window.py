@@ -28,6 +28,7 @@ from desktop_app.views.panels.controls import ControlsPanel
 from desktop_app.views.panels.details import DetailsPanel
 from desktop_app.views.dialogs.failures import FailureReport, failure_link_text
 from desktop_app.views.panels.job_bar import JobBar
+from desktop_app.views.panels.status_line import StatusLine
 from desktop_app.views.map.view import MapView
 from desktop_app.views.panels.neighbor_list import NeighborList
 from desktop_app.views.presenter import Presenter
@@ -75,8 +76,6 @@ class MainWindow(QMainWindow):
                 if name == s.device:
                     self.player.set_device(index)
                     break
-        self.player.unavailable.connect(lambda msg: self.statusBar().showMessage(f"No audio output: {msg}", 10000))
-        self.player.error.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
 
         self._build_views()
         self._build_status_bar()
@@ -118,8 +117,9 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.status_label = QLabel("Open a folder of sounds to begin (Ctrl+O)")
-        self.status_label.setObjectName("StatusText")
+        self.status_label = StatusLine("Open a folder of sounds to begin (Ctrl+O)")
+        self.player.unavailable.connect(lambda msg: self.notify(f"Sound is off: {msg}. The map still works.", 10000))
+        self.player.error.connect(lambda msg: self.notify(msg, 6000))
         self.failure_label = QLabel("")
         self.failure_label.setObjectName("FailureLink")
         self.failure_label.setTextFormat(Qt.TextFormat.RichText)
@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         ev.selected.connect(self._on_selected)
         ev.neighbors.connect(self._on_neighbors)
         ev.failures.connect(self._on_failures)
-        ev.status.connect(self.status_label.setText)
+        ev.status.connect(self.status_label.set_state)
         ev.query.connect(lambda q, rows: c.set_match_count(q, None if rows is None else len(rows)))
         ev.model.connect(lambda _m: self.neighbors.clear())
         self.pipeline.previewReady.connect(self._on_preview)
@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
         ``defaults`` pre-fills the dialog (any TrainConfig field)."""
         lib = self.pipeline.library
         if lib is None:
-            self.statusBar().showMessage("Open a library first", 4000)
+            self.notify("Open a library first", 4000)
             return
         from desktop_app.views.dialogs.training import TrainingDialog
 
@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         """Every model of the open library side by side against its labels (folders, prefix or a CSV)."""
         lib = self.pipeline.library
         if lib is None:
-            self.statusBar().showMessage("Open a library first", 4000)
+            self.notify("Open a library first", 4000)
             return
         from desktop_app.views.dialogs.compare import CompareDialog
 
@@ -280,18 +280,31 @@ class MainWindow(QMainWindow):
             span = max(float(self.state.xy.max(axis=0).max() - self.state.xy.min(axis=0).min()) / 6, 1e-3)
             self.map.fly_to((x, y), span)
 
+    def notify(self, text: str, ms: int = 6000) -> None:
+        """A passing notice in the status bar (it never draws over the state text)."""
+        self.status_label.notify(text, ms)
+
+    def _can_play(self) -> bool:
+        reason = self.player.unavailable_reason()
+        if reason:
+            self.notify(f"Can't play: {reason}", 4000)
+        return not reason
+
     def play_row(self, row: int) -> None:
         info = self.state.info(row)
-        if info is not None:
+        if info is not None and self._can_play():
             self.player.play(str(info.path))
 
     def toggle_play(self) -> None:
         row = self.state.selected if self.state.selected is not None else self.state.hovered
         info = self.state.info(row) if row is not None else None
-        if info is not None:
+        if info is None:
+            if self.player.is_playing():
+                self.player.stop()
+            else:
+                self.notify("Select a sound to play (click a point)", 3000)
+        elif self._can_play():
             self.player.toggle(str(info.path))
-        else:
-            self.player.stop()
 
     def stop(self) -> None:
         self.player.stop()
@@ -316,7 +329,7 @@ class MainWindow(QMainWindow):
     def _on_selection(self, rows: Any) -> None:
         n = len(rows)
         if n:
-            self.statusBar().showMessage(f"{n} sound{'s' if n != 1 else ''} selected — File ▸ Export sounds "
+            self.notify(f"{n} sound{'s' if n != 1 else ''} selected — File ▸ Export sounds "
                                          "copies them or writes a playlist/table", 8000)
 
     def _on_neighbors(self, pairs: list[tuple[int, float]]) -> None:

@@ -45,12 +45,34 @@ def waveform_envelope(samples: np.ndarray, width: int) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class Spectrogram:
-    """``db`` float32 ``[F, T]`` (dB re. the maximum, clipped at ``-top_db``), ``freqs`` ``[F]`` Hz,
-    ``times`` ``[T]`` seconds (frame centres)."""
+    """``db`` float32 ``[F, T]`` (dB re. the maximum, clipped at ``-top_db``), ``freqs`` ``[F]`` Hz
+    (the centre of each row: log-spaced bands, or the FFT bins with ``log_freq=False``),
+    ``times`` ``[T]`` seconds (frame centres). ``levels`` ``(lo, hi)`` dB: a display range that
+    shows the sound's own dynamics (a quiet 808 is not black)."""
 
     db: np.ndarray
     freqs: np.ndarray
     times: np.ndarray
+    levels: tuple[float, float] = (-80.0, 0.0)
+
+
+def _log_bands(power: np.ndarray, fft_freqs: np.ndarray, n_bands: int, f_min: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Average FFT power ``[F, T]`` into ``n_bands`` log-spaced bands from ``f_min`` to Nyquist.
+
+    A band narrower than one FFT bin takes the nearest bin, so low bands are never empty.
+    """
+    f_max = float(fft_freqs[-1])
+    f_min = min(f_min, f_max / 4)
+    edges = np.geomspace(f_min, f_max, n_bands + 1)
+    centres = np.sqrt(edges[:-1] * edges[1:])
+    lo = np.searchsorted(fft_freqs, edges[:-1], side="left")
+    hi = np.maximum(np.searchsorted(fft_freqs, edges[1:], side="right"), lo + 1)
+    csum = np.vstack([np.zeros((1, power.shape[1])), np.cumsum(power, axis=0)])
+    near = np.clip(np.rint(centres / float(fft_freqs[1])).astype(np.int64), 0, len(fft_freqs) - 1)
+    lo = np.where(hi - lo <= 1, near, lo)
+    hi = np.where(hi - lo <= 1, near + 1, hi)
+    return (csum[hi] - csum[lo]) / (hi - lo)[:, None], centres.astype(np.float32)
 
 
 def spectrogram_db(
@@ -60,11 +82,16 @@ def spectrogram_db(
     n_fft: int = 1024,
     max_frames: int = 600,
     top_db: float = 80.0,
+    log_freq: bool = False,
+    n_bands: int = 160,
+    f_min: float = 30.0,
 ) -> Spectrogram:
     """Log-magnitude STFT of ``samples`` (``[n]`` at ``sr`` Hz) with a Hann window.
 
     The hop is chosen so that there are at most ``max_frames`` frames (and at least
-    ``n_fft // 4`` samples between frames), so the cost is bounded for long files.
+    ``n_fft // 4`` samples between frames), so the cost is bounded for long files. With
+    ``log_freq`` the rows are ``n_bands`` log-spaced bands from ``f_min`` Hz (what a person reads:
+    octaves get equal height). ``levels`` spans the loud part of this sound's range.
     """
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
     if sr <= 0:
@@ -76,13 +103,18 @@ def spectrogram_db(
     n_frames = 1 + (n - n_fft) // hop
     idx = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
     frames = x[idx] * np.hanning(n_fft).astype(np.float32)[None, :]
-    mag = np.abs(np.fft.rfft(frames, axis=1)).T  # [F, T]
-    ref = float(mag.max()) if mag.size else 0.0
-    db = 20.0 * np.log10(np.maximum(mag, 1e-10) / max(ref, 1e-10))
-    db = np.maximum(db, -top_db).astype(np.float32)
+    power = (np.abs(np.fft.rfft(frames, axis=1)) ** 2).T  # [F, T]
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sr).astype(np.float32)
+    if log_freq:
+        power, freqs = _log_bands(power, freqs, n_bands, f_min)
+    ref = float(power.max()) if power.size else 0.0
+    db = 10.0 * np.log10(np.maximum(power, 1e-20) / max(ref, 1e-20))
+    db = np.maximum(db, -top_db).astype(np.float32)
     times = ((np.arange(n_frames) * hop + n_fft / 2) / sr).astype(np.float32)
-    return Spectrogram(db=db, freqs=freqs, times=times)
+    hi = 0.0
+    lo = float(np.percentile(db, 20)) if db.size else -top_db
+    lo = min(max(lo, -top_db), hi - 30.0)  # at least 30 dB of range, at most top_db
+    return Spectrogram(db=db, freqs=freqs, times=times, levels=(lo, hi))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +143,7 @@ def load_preview(
     seconds = samples.shape[0] / float(sr)
     return Preview(
         envelope=waveform_envelope(samples, width),
-        spectrogram=spectrogram_db(samples, sr),
+        spectrogram=spectrogram_db(samples, sr, n_fft=2048, log_freq=True),
         sample_rate=int(sr),
         seconds=seconds,
         truncated=seconds >= max_seconds - 1.0 / sr,

@@ -332,7 +332,7 @@ class Pipeline(QObject):
         self.settings.model = model
         self.ready = False
         self.state.set_model(model)
-        self.run(cached_first=True)
+        self.run(note=f"Switching to {model}…", cached_first=True)
 
     def set_projection(self, params: dict[str, float]) -> None:
         self.state.set_projection(**params)

@@ -62,7 +62,8 @@ class SessionState:
         self.neighbors: list[tuple[int, float]] = []
         self.failures: list[tuple[str, str]] = []
         self._row_of: dict[int, int] = {}
-        self._pca: PcaLayout | None = None  # the streaming preview's basis
+        self._pca: PcaLayout | None = None
+        self._reselect: int | None = None  # a sound to select again once its rows are back
         self._names: list[str] | None = None  # caches of names()/paths(), per row
         self._paths: list[Path | None] | None = None
 
@@ -75,6 +76,7 @@ class SessionState:
         self.failures = []
         self.query = ""
         self.matches = None
+        self._reselect = None
         self._reset_rows(np.zeros(0, dtype=np.int64), None)
         self.events.library.emit(library)
         self.events.points.emit()
@@ -125,11 +127,17 @@ class SessionState:
 
     # --------------------------------------------------------------------- model & params
     def set_model(self, model: str) -> None:
+        """Switch the encoder: the points go until its vectors arrive; the selected sound is selected
+        again then (its panel is cleared meanwhile, never left stale)."""
         if model != self.model:
             self.model = model
+            had = None if self.selected is None else int(self.ids[self.selected])
             self._reset_rows(np.zeros(0, dtype=np.int64), None)
+            self._reselect = had
             self.events.model.emit(model)
             self.events.points.emit()
+            if had is not None:
+                self.events.selected.emit(None)
 
     def set_projection(self, **params: float) -> None:
         changed = {k: v for k, v in params.items() if self.projection.get(k) != v}
@@ -225,6 +233,7 @@ class SessionState:
             self.vectors = vectors
             if xy is not None:
                 self.set_layout(xy, final=True)
+            self._restore_selection()
             return
         old_xy = {int(s): self.xy[r] for r, s in enumerate(self.ids.tolist())}
         selected_id = None if self.selected is None else int(self.ids[self.selected])
@@ -239,6 +248,13 @@ class SessionState:
             self.labels, self.label_names = self._grouping_labels()
         self.selected = self.row_of(selected_id) if selected_id is not None else None
         self.events.points.emit()
+        self._restore_selection()
+
+    def _restore_selection(self) -> None:
+        """Select again the sound that was selected before a model switch, once it has a row."""
+        if self._reselect is not None and (row := self.row_of(self._reselect)) is not None:
+            self._reselect = None
+            self.select(row)
 
     def _align(self, ids: np.ndarray | None, values: np.ndarray, fill: Any) -> np.ndarray | None:
         """Reorder ``values`` (rows follow ``ids``) to the state's row order; ``None`` if no overlap."""

@@ -103,16 +103,20 @@ class Presenter(QObject):
         w = self.window
         self._saved = _Saved(window_state=w.windowState(), point_size=self.map.point_size(),
                              hover_to_play=self.map.hover_to_play())
-        for child in [*w.findChildren(QWidget), w.menuBar(), w.statusBar()]:
-            if child.parent() is w and child is not w.centralWidget() and child.isWindow() is False:
-                self._saved.visible[child] = child.isVisible()
-                child.hide()
+        # Every bar and dock of the window, once each (menuBar()/statusBar() are among its children:
+        # listing them twice recorded them as hidden and they never came back), and the legend.
+        bars = [c for c in w.findChildren(QWidget) if c.parent() is w and c is not w.centralWidget()
+                and not c.isWindow()]
+        for child in dict.fromkeys([*bars, w.menuBar(), w.statusBar(), self.map.legend]):
+            self._saved.visible[child] = child.isVisible()
+            child.hide()
         self.active = True
         self.map.set_point_size(self.point_size)
         self.map.set_hover_to_play(True)
         self.set_annotations(True)
         if fullscreen:
             w.showFullScreen()
+        QTimer.singleShot(0, self.map.reset_view)  # fit the clusters to the new size
         self.caption.show_text("Presentation mode — hover to listen · T starts the tour · Esc leaves")
         QTimer.singleShot(3500, lambda: self.active and not self.touring and self.caption.hide())
         self.activeChanged.emit(True)
@@ -184,7 +188,9 @@ class Presenter(QObject):
         per_sound = max(600, (total_ms - 800) // max(1, len(stop.rows)))
         span = max(stop.span * 1.35, 1e-3)
 
-        def fly() -> None:
+        def fly() -> None:  # the caption moves with the camera: it names where we are going
+            self.caption.show_text(f"<b>{name}</b> · {size} sounds"
+                                   f"  <span style='color:#888'>({self._stop_index + 1}/{len(self._stops)})</span>")
             self.map.fly_to(stop.center, span, duration_ms=700)
 
         def play(i: int) -> Callable[[], None]:

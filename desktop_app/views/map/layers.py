@@ -1,7 +1,7 @@
 """The map's overlay layers, drawn above the point cloud in data coordinates.
 
 Highlight (search matches: same colours, bigger, outlined; the cloud is dimmed), multi-selection
-rings, the selected sound's ring, neighbour lines, hover ring + name, and large cluster
+rings, the selected sound's ring, neighbour lines, the hover ring, and large cluster
 annotations. Each ``set_*`` touches only its own layer; ``set_positions`` moves them all.
 """
 
@@ -36,9 +36,7 @@ class MapLayers:
         clear = pg.mkBrush(0, 0, 0, 0)
         self.selected = pg.ScatterPlotItem(pxMode=True, size=16, pen=pg.mkPen("#ffffff", width=2.2), brush=clear)
         self.hover = pg.ScatterPlotItem(pxMode=True, size=12, pen=pg.mkPen("#ffe680", width=1.8), brush=clear)
-        self.hover_text = pg.TextItem("", color="#f0f0f0", anchor=(0, 1.15), fill=pg.mkBrush(20, 22, 28, 200))
-        self.hover_text.hide()
-        for z, item in enumerate((self.hl, self.sel, self.lines, self.selected, self.hover, self.hover_text), 1):
+        for z, item in enumerate((self.hl, self.sel, self.lines, self.selected, self.hover), 1):
             item.setZValue(z)
             vb.addItem(item, ignoreBounds=True)
         self.annotations: list[tuple[int, pg.TextItem]] = []
@@ -52,7 +50,6 @@ class MapLayers:
         self._selected = -1
         self._nbr: tuple[int, np.ndarray] | None = None
         self._hover = -1
-        self._hover_name = ""
 
     # ------------------------------------------------------------------ context
     def set_context(self, xy: np.ndarray, enabled: np.ndarray | None, groups: np.ndarray,
@@ -83,8 +80,8 @@ class MapLayers:
         self._nbr = nbr
         self._draw_lines()
 
-    def set_hover(self, row: int, name: str = "") -> None:
-        self._hover, self._hover_name = row, name
+    def set_hover(self, row: int) -> None:
+        self._hover = row
         self._draw_hover()
 
     def _valid(self, rows: np.ndarray) -> np.ndarray:
@@ -131,16 +128,8 @@ class MapLayers:
         r = self._hover
         if not 0 <= r < self._xy.shape[0]:
             self.hover.setData([], [])
-            self.hover_text.hide()
             return
-        x, y = float(self._xy[r, 0]), float(self._xy[r, 1])
-        self.hover.setData([x], [y], size=self._size + 8)
-        if self._hover_name:
-            self.hover_text.setText(self._hover_name)
-            self.hover_text.setPos(x, y)
-            self.hover_text.show()
-        else:
-            self.hover_text.hide()
+        self.hover.setData([float(self._xy[r, 0])], [float(self._xy[r, 1])], size=self._size + 8)
 
     # ------------------------------------------------------------------ annotations
     def set_annotations(self, notes: dict[int, tuple[float, float, str]],

@@ -141,3 +141,33 @@ class RubberBand:
         self.rect_item.hide()
         self.path_item.hide()
         self._pts = []
+
+
+class HoverLabel(QtWidgets.QLabel):
+    """The hovered sound's name, a small label on the plot's viewport next to the point.
+
+    A widget rather than a scene item: it stays crisp at any zoom and is placed in pixels.
+    """
+
+    def __init__(self, viewport: QtWidgets.QWidget) -> None:
+        super().__init__(viewport)
+        self.setObjectName("HoverLabel")
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet("QLabel#HoverLabel { background: rgba(20,22,28,215); color: #f0f0f0;"
+                           " border-radius: 4px; padding: 2px 6px; }")
+        self.hide()
+
+    def show_at(self, text: str, point: QtCore.QPoint) -> None:
+        """Show ``text`` just above and right of ``point`` (viewport pixels), kept inside the viewport."""
+        if not text:
+            self.hide()
+            return
+        self.setText(text)
+        self.adjustSize()
+        vp = self.parentWidget()
+        x = min(max(0, point.x() + 10), max(0, vp.width() - self.width()))
+        y = point.y() - self.height() - 8
+        y = y if y >= 0 else point.y() + 12
+        self.move(x, y)
+        self.show()
+        self.raise_()

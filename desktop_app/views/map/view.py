@@ -35,7 +35,7 @@ from desktop_app.views.map.labels import LabelColoring
 from desktop_app.views.map.layers import MapLayers
 from desktop_app.views.map.mouse import SELECTION_MODES, MapMouse
 from desktop_app.views.map.drag import FileDrag
-from desktop_app.views.map.overlays import RubberBand, Throttle
+from desktop_app.views.map.overlays import HoverLabel, RubberBand, Throttle
 from desktop_app.views.map.scatter import PointCloudItem
 
 __all__ = ["MapView"]
@@ -70,12 +70,14 @@ class MapView(QtWidgets.QWidget):
         self.vb.setAspectLocked(True)
         self.vb.setDefaultPadding(0.04)
         self.vb.sigRangeChangedManually.connect(self._on_manual_range)
+        self.vb.sigRangeChanged.connect(lambda *_: self._hover >= 0 and self._place_hover_label())
 
         self._cloud = PointCloudItem(max_points=max_points)
         self._cloud.setZValue(0)
         self.vb.addItem(self._cloud)
         self._layers = MapLayers(self.vb, self._cloud, max_points // 2)
         self._band = RubberBand(self.vb)
+        self._hover_text = HoverLabel(self.plot.viewport())
 
         self.legend = LegendWidget(self)
         self.legend.toggled.connect(self._on_legend_toggled)
@@ -295,7 +297,7 @@ class MapView(QtWidgets.QWidget):
     def set_hover_label(self, enabled: bool) -> None:
         """Show the hovered sound's name next to the cursor."""
         self._hover_label = bool(enabled)
-        self._layers.set_hover(self._hover, self._hover_name(self._hover))
+        self._place_hover_label()
 
     def hovered(self) -> int:
         return self._hover
@@ -317,14 +319,19 @@ class MapView(QtWidgets.QWidget):
         """Viewport pixel position of data point (x, y) (for tests, tooltips)."""
         return self.plot.mapFromScene(self.vb.mapViewToScene(QtCore.QPointF(x, y)))
 
-    def _hover_name(self, row: int) -> str:
-        return self._names[row] if self._hover_label and 0 <= row < len(self._names) else ""
+    def _place_hover_label(self) -> None:
+        row = self._hover
+        if not (self._hover_label and 0 <= row < len(self._names)):
+            self._hover_text.hide()
+            return
+        self._hover_text.show_at(self._names[row], self.view_to_viewport(*map(float, self._xy[row])))
 
     def _set_hover(self, row: int) -> None:
         if row == self._hover:
             return
         self._hover = row
-        self._layers.set_hover(row, self._hover_name(row))
+        self._layers.set_hover(row)
+        self._place_hover_label()
         self.pointHovered.emit(row)
         if row >= 0 and self._hover_to_play:
             self._throttle.trigger(row)

@@ -41,6 +41,23 @@ def _fmt_channels(ch: int | None) -> str:
     return {None: "—", 1: "mono", 2: "stereo"}.get(ch, f"{ch} channels")
 
 
+def breakable(path: str) -> str:
+    """``path`` with zero-width spaces after separators, so a long path wraps instead of being cut."""
+    return path.replace("/", "/\u200b").replace("_", "_\u200b").replace("-", "-\u200b")
+
+
+def frequency_ticks(freqs: np.ndarray) -> list[tuple[float, str]]:
+    """Axis ticks (row position, label) at 50 Hz, 100 Hz, 200 Hz … for rows centred on ``freqs``."""
+    if len(freqs) < 2:
+        return []
+    out = []
+    for f in (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000):
+        if freqs[0] <= f <= freqs[-1]:
+            pos = float(np.interp(np.log(f), np.log(freqs.astype(np.float64)), np.arange(len(freqs)))) + 0.5
+            out.append((pos, f"{f // 1000}k" if f >= 1000 else str(f)))
+    return out
+
+
 def _plot(height: int) -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setMinimumHeight(height)
@@ -79,7 +96,11 @@ class DetailsPanel(QWidget):
         for it in (self._upper, self._lower, self._fill):
             self.wave.addItem(it)
 
-        self.spec = _plot(110)
+        self.spec = _plot(120)
+        freq_axis = self.spec.getPlotItem().getAxis("left")
+        freq_axis.setTextPen(pg.mkPen("#9aa0a6"))
+        freq_axis.setWidth(34)
+        self.spec.getPlotItem().showAxis("left")
         self._image = pg.ImageItem()
         self._image.setColorMap(pg.colormap.get("magma"))
         self.spec.addItem(self._image)
@@ -92,11 +113,16 @@ class DetailsPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for key, label in (("duration", "Duration"), ("rate", "Sample rate"), ("channels", "Channels"),
                            ("depth", "Bit depth"), ("format", "Format"), ("tags", "Tags"), ("path", "Path")):
             value = QLabel("—")
+            value.setObjectName(f"Detail-{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setWordWrap(key in ("tags", "path"))
+            if key in ("tags", "path"):  # long values wrap onto as many lines as they need
+                value.setWordWrap(True)
+                value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.MinimumExpanding)
             self.fields[key] = value
             form.addRow(label, value)
 
@@ -144,7 +170,7 @@ class DetailsPanel(QWidget):
         self.fields["depth"].setText(f"{info.bit_depth}-bit" if info.bit_depth else "—")
         self.fields["format"].setText(info.format or "—")
         self.fields["tags"].setText(", ".join(info.tags) if info.tags else "—")
-        self.fields["path"].setText(str(info.path))
+        self.fields["path"].setText(breakable(str(info.path)))
         self.fields["path"].setToolTip(str(info.path))
 
     def set_preview(self, preview: Preview | None, error: str | None = None) -> None:
@@ -167,14 +193,15 @@ class DetailsPanel(QWidget):
 
         spec = preview.spectrogram
         if spec.db.size:
-            self._image.setImage(spec.db.T, autoLevels=False, levels=(-80.0, 0.0))
-            f_max = float(spec.freqs[-1]) if len(spec.freqs) > 1 else 1.0
+            self._image.setImage(spec.db.T, autoLevels=False, levels=spec.levels)
+            rows = spec.db.shape[0]
             t_max = float(spec.times[-1] + (spec.times[0] if len(spec.times) else 0.0)) or preview.seconds
             tr = QTransform()
-            tr.scale(t_max / spec.db.shape[1], f_max / spec.db.shape[0])
+            tr.scale(t_max / spec.db.shape[1], 1.0)  # y in rows: log-spaced bands, labelled in Hz
             self._image.setTransform(tr)
+            self.spec.getPlotItem().getAxis("left").setTicks([frequency_ticks(spec.freqs)])
             self.spec.setXRange(0, t_max, padding=0)
-            self.spec.setYRange(0, f_max, padding=0)
+            self.spec.setYRange(0, rows, padding=0)
         if preview.truncated:
             self.message.setText(f"Showing the first {preview.seconds:.0f} s.")
             self.message.show()

@@ -43,6 +43,24 @@ def test_spectrogram_peak_at_tone_frequency() -> None:
     assert spec.db.min() >= -80.0
 
 
+def test_log_frequency_spectrogram_and_levels() -> None:
+    """Octaves get equal height; a quiet low sound (an 808) is not drawn black."""
+    sr = 22050
+    t = np.arange(sr) / sr
+    x = (0.05 * np.sin(2 * np.pi * 55 * t) * np.exp(-3 * t)).astype(np.float32)  # a soft 55 Hz boom
+    spec = spectrogram_db(x, sr, n_fft=2048, log_freq=True, n_bands=120)
+    assert spec.db.shape == (120, spec.times.shape[0])
+    ratios = spec.freqs[1:] / spec.freqs[:-1]
+    assert np.allclose(ratios, ratios[0], rtol=1e-4) and spec.freqs[0] < 40 and spec.freqs[-1] > 9000
+    peak = spec.freqs[np.argmax(spec.db.max(axis=1))]
+    assert 45 < peak < 70
+    lo, hi = spec.levels
+    assert hi == 0.0 and -80.0 <= lo <= -30.0
+    shown = (spec.db > lo).mean()  # a visible part of the image, not all black
+    assert shown > 0.15
+    assert np.isfinite(spec.db).all()
+
+
 def test_spectrogram_of_tiny_signal() -> None:
     spec = spectrogram_db(np.ones(10, dtype=np.float32), 8000)
     assert spec.db.shape[1] == 1

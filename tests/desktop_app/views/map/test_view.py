@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtWidgets, QtGui
 
 from desktop_app.views.map.overlays import make_drag_mime
 from desktop_app.views.map.view import MapView
@@ -60,6 +60,29 @@ def test_hover_emits_the_row_under_the_mouse(view: MapView, qtbot) -> None:  # n
     qtbot.mouseMove(vp, corner)
     qtbot.waitUntil(lambda: seen[-1] == -1, timeout=2000)
     assert view.pick(corner) == -1
+
+
+def test_hovering_shows_the_name_next_to_the_point(view: MapView, qtbot) -> None:  # noqa: ANN001
+    """Issue 9, bug 3: the hover ring appeared but the name did not. The name must be painted."""
+    view.set_hover_label(True)
+    vp = view.plot.viewport()
+    qtbot.mouseMove(vp, QtCore.QPoint(3, 3))
+    qtbot.wait(30)
+    before = vp.grab().toImage()
+    qtbot.mouseMove(vp, vp_pos(view, 37, 1, -1))
+    qtbot.waitUntil(lambda: view.hovered() == 37, timeout=2000)
+    label = view.findChild(QtWidgets.QLabel, "HoverLabel")
+    assert label is not None and label.isVisible() and label.text() == "sound37"
+    assert vp.rect().contains(label.geometry())  # inside the map, next to the point
+    dist = QtCore.QLineF(QtCore.QPointF(label.geometry().center()), QtCore.QPointF(vp_pos(view, 37))).length()
+    assert dist < 120
+    after = vp.grab().toImage()
+    g = label.geometry()
+    changed = sum(before.pixel(x, y) != after.pixel(x, y) for x in range(g.left(), g.right(), 2)
+                  for y in range(g.top(), g.bottom(), 2))
+    assert changed > 20  # the label's pixels are on screen
+    qtbot.mouseMove(vp, QtCore.QPoint(3, 3))
+    qtbot.waitUntil(lambda: not label.isVisible(), timeout=2000)
 
 
 def test_click_and_double_click(view: MapView, qtbot) -> None:  # noqa: ANN001

@@ -1,0 +1,111 @@
+"""A new user's first minutes: regressions for the bugs found by using the app as a new sound
+designer would (issue 9), on the real window, offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from desktop_app.model.settings import Settings
+
+READY_MS = 240_000
+
+
+@pytest.fixture()
+def window(qtbot, home: Path):
+    from desktop_app.window import MainWindow
+
+    made = []
+
+    def make(model: str = "mfcc", size: tuple[int, int] = (1440, 900)):
+        shown: list[tuple[str, str, str]] = []
+        win = MainWindow(Settings(path=home / "config" / "settings.json", model=model),
+                         show_error=lambda t, m, d: shown.append((t, m, d)), persist=False)
+        win.shown_errors = shown
+        win.resize(*size)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.close()
+
+
+def _open(qtbot, win, root: Path) -> None:
+    win.open_library(root)
+    qtbot.waitUntil(lambda: win.pipeline.ready and not win.jobs.is_busy(), timeout=READY_MS)
+    win.binding.flush()
+
+
+def test_details_show_long_tags_and_paths_on_several_lines(qtbot, window, tmp_path: Path) -> None:
+    """Bug 4: Tags and Path were cut to one line, so the file name was hidden."""
+    from tests.synth import make_sound
+    import soundfile as sf
+
+    deep = tmp_path / "Library" / "Drums_and_Percussion" / "Vintage-Machines" / "Roland_TR-808_Kit_Collection"
+    deep.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        sf.write(deep / f"TR808_Kick_Long_Decay_Variation_{i:02d}_hard.wav", make_sound("click", rng), 22050)
+    win = window()
+    win.resize(1100, 800)
+    _open(qtbot, win, tmp_path / "Library")
+    win.select_row(0, play=False)
+    path_label: QLabel = win.details.fields["path"]
+    tags_label: QLabel = win.details.fields["tags"]
+    qtbot.waitUntil(lambda: path_label.isVisible(), timeout=5000)
+    name = win.state.info(0).name
+    assert name in path_label.text().replace("\u200b", "")
+    one_line = path_label.fontMetrics().height()
+    assert path_label.width() < path_label.fontMetrics().horizontalAdvance(path_label.text())  # too long for one line…
+    qtbot.waitUntil(lambda: path_label.height() >= 2 * one_line, timeout=3000)  # …so it wraps onto several
+    assert path_label.geometry().right() <= win.details.width()
+    assert tags_label.text() != "—" and tags_label.height() >= one_line
+
+
+def test_switching_the_encoder_never_leaves_a_stale_sound_panel(qtbot, window, synth_dir) -> None:
+    """Bug 6: after switching encoder the Sound panel still showed a sound the map no longer selected,
+    and the status said "Opening demo…". Now the panel follows the selection, which comes back."""
+    root, _ = synth_dir
+    win = window()
+    _open(qtbot, win, root)
+    statuses: list[str] = []
+    win.state.events.status.connect(statuses.append)
+    win.select_row(3, play=False)
+    sid = int(win.state.ids[3])
+    assert win.details.info is not None and win.details.info.id == sid
+    win.pipeline.set_model("pretrained")
+    # the moment the rows go, the panel is cleared (never showing a sound that is not selected)
+    assert win.state.selected is None and win.details.info is None
+    qtbot.waitUntil(lambda: win.pipeline.ready and not win.jobs.is_busy(), timeout=READY_MS)
+    # once the new model's points are there, the same sound is selected again
+    assert win.state.selected is not None and int(win.state.ids[win.state.selected]) == sid
+    assert win.details.info is not None and win.details.info.id == sid
+    assert any("Switching to pretrained" in s for s in statuses)
+    assert not any(s.startswith("Opening") for s in statuses)
+
+
+def test_one_status_line_and_playback_says_why_it_cannot_play(qtbot, window, synth_dir) -> None:
+    """Bug 7 (two status messages drew over each other) and "every Play says why"."""
+    root, _ = synth_dir
+    win = window()
+    _open(qtbot, win, root)
+    bar: QStatusBar = win.statusBar()
+    texts = [w for w in bar.findChildren(QLabel) if w.isVisible() and w.text()
+             and w is not win.failure_label and not win.job_bar.isAncestorOf(w)]
+    assert texts == [win.status_label]
+    assert bar.currentMessage() == ""  # no temporary message drawn over the widgets
+    win.notify("a passing notice", 300)
+    assert win.status_label.text() == "a passing notice" and bar.currentMessage() == ""
+    qtbot.waitUntil(lambda: win.status_label.text() == win.status_label.state, timeout=3000)
+    # with no output device, each Play says so briefly
+    win.player._mark_unavailable("no audio output device (test)")  # noqa: SLF001 - what PortAudio reports
+    win.select_row(2, play=False)
+    win.toggle_play()
+    assert "Can't play" in win.status_label.text() and "no audio output device" in win.status_label.text()
