@@ -57,7 +57,7 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
                     tip="Save the map as PNG or SVG (Ctrl+E)"))
     sub = m.addMenu("Export &sounds")
     for key, text in (("folder", "Copy to a folder…"), ("m3u", "Playlist (M3U)…"), ("csv", "Table (CSV/Parquet)…")):
-        sub.addAction(act(f"export_{key}", text, lambda k=key: _export_sounds(win, k)))
+        sub.addAction(act(f"export_{key}", text, lambda k=key: win.export_sounds(k)))
     sub.aboutToShow.connect(lambda: _describe_export(win, sub))
     m.addSeparator()
     m.addAction(act("quit", "&Quit", win.close, QKeySequence.StandardKey.Quit))
@@ -132,10 +132,17 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
     tb.addWidget(volume)
     win.toolbar = tb
     win.volume_slider = volume
+    # the map image needs a map: offered only when there are points
+    update_export = lambda: actions["export_map"].setEnabled(bool(len(win.state.ids)))  # noqa: E731
+    win.state.events.points.connect(update_export)
+    update_export()
     return actions
 
 
 def _export_map(win: MainWindow) -> None:
+    if not len(win.state.ids):
+        win.notify("Nothing to export yet: open a folder of sounds first", 4000)
+        return
     name = f"{win.state.root.name if win.state.root else 'sound'}-map.png"
     path = export_actions.export_map_dialog(win, win.map, name)
     if path is not None:
@@ -147,21 +154,6 @@ def _describe_export(win: MainWindow, menu) -> None:  # noqa: ANN001
     menu.setTitle(f"Export sounds — {what}" if len(rows) else "Export sounds (select some first)")
     for a in menu.actions():
         a.setEnabled(bool(len(rows)))
-
-
-def _export_sounds(win: MainWindow, fmt: str) -> None:
-    try:
-        out = export_actions.export_sounds_dialog(win, win.state, fmt)
-    except (OSError, ValueError, ImportError) as exc:
-        win.errors.report(exc, context="Export")
-        return
-    if out is None:
-        if not len(export_actions.rows_for_export(win.state)[0]):
-            win.notify("Select sounds first: click one (its cluster is exported) or drag a "
-                                        "rectangle/lasso", 6000)
-        return
-    path, n = out
-    win.notify(f"Exported {n} sound{'s' if n != 1 else ''} to {path}", 8000)
 
 
 def _fill_devices(win: MainWindow) -> None:

@@ -9,18 +9,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu
 
-from core import paths
 from core.resources import demo_dir
 from desktop_app.views.map.binding import MapBinding
 from desktop_app.errors import ErrorReporter, ShowError
 from desktop_app.application import APP_NAME
 from desktop_app.icons import icon
+from desktop_app.persistence import dropped_folder, restore_window, save_window
+from desktop_app.views.cluster_actions import run_cluster_action
 from desktop_app.views.context_menu import show_map_context_menu
 from desktop_app.menus import build_menus_and_toolbar
+from desktop_app.controllers import export as export_actions
 from desktop_app.controllers.pipeline import PIPELINE_KINDS, Pipeline
 from desktop_app.model.settings import Settings
 from desktop_app.model.session import COLOUR_MODES, SessionState
@@ -29,6 +31,7 @@ from desktop_app.views.panels.details import DetailsPanel
 from desktop_app.views.dialogs.failures import FailureReport, failure_link_text
 from desktop_app.views.panels.job_bar import JobBar
 from desktop_app.views.panels.status_line import StatusLine
+from desktop_app.views.panels.scroll import scrollable
 from desktop_app.views.map.view import MapView
 from desktop_app.views.panels.neighbor_list import NeighborList
 from desktop_app.views.presenter import Presenter
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
         if s.colour_by in COLOUR_MODES:
             self.state.colour_by = s.colour_by
         self.pipeline = Pipeline(self.state, self.jobs, s, library_factory)
+        self._fit_neighbors_of: int | None = None  # "show similar sounds" waits for the neighbours
 
         self.player = player if player is not None else make_player(self)
         self.player.set_volume(s.volume)
@@ -86,7 +90,7 @@ class MainWindow(QMainWindow):
         self.map.set_hover_to_play(s.hover_to_play)
         self.controls.set_values(colour_by=self.state.colour_by, projection=self.state.projection,
                                  cluster_params=self.state.cluster_params, point_size=s.point_size)
-        self._restore_geometry()
+        restore_window(self)
 
     # ------------------------------------------------------------------------ assembly
     def _build_views(self) -> None:
@@ -107,13 +111,15 @@ class MainWindow(QMainWindow):
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
-            dock.setWidget(widget)
+            dock.setWidget(scrollable(widget) if key != "neighbours" else widget)
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
-        self.resizeDocks([self.docks["controls"], self.docks["details"]], [240, 300], Qt.Orientation.Horizontal)
+        # The map gets at least 65 % of a 1440-wide window; panels scroll rather than overlap.
+        self.resizeDocks([self.docks["controls"], self.docks["details"]], [250, 220], Qt.Orientation.Horizontal)
+        self.setMinimumSize(720, 480)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -139,6 +145,7 @@ class MainWindow(QMainWindow):
         m.scrubRequested.connect(self.play_row)
         m.selectionChanged.connect(st.set_selection)
         m.contextMenuRequested.connect(lambda row, pos: show_map_context_menu(self, row, pos))
+        m.legend.actionRequested.connect(lambda action, label: run_cluster_action(self, action, label))
         ev.selection.connect(self._on_selection)
         # panels → pipeline / state
         c = self.controls
@@ -151,6 +158,7 @@ class MainWindow(QMainWindow):
         self.neighbors.playRequested.connect(self.play_row)
         self.neighbors.selectRequested.connect(lambda row: self.select_row(row, play=False, fly=True))
         self.details.playRequested.connect(self.toggle_play)
+        self.details.notice.connect(lambda text: self.notify(text, 8000))
         # state → panels
         ev.selected.connect(self._on_selected)
         ev.neighbors.connect(self._on_neighbors)
@@ -246,27 +254,16 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        if self._dropped_folder(event) is not None:
+        if dropped_folder(event.mimeData()) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
-        folder = self._dropped_folder(event)
+        folder = dropped_folder(event.mimeData())
         if folder is not None:
             event.acceptProposedAction()
             self.open_library(folder)
-
-    @staticmethod
-    def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> Path | None:
-        md = event.mimeData()
-        if not md.hasUrls():
-            return None
-        for url in md.urls():
-            if url.isLocalFile():
-                p = Path(url.toLocalFile())
-                return p if p.is_dir() else p.parent if p.exists() else None
-        return None
 
     # ------------------------------------------------------------- selection & play
     def select_row(self, row: int, *, play: bool = True, fly: bool = False) -> None:
@@ -275,10 +272,11 @@ class MainWindow(QMainWindow):
         self.state.select(row)
         if play:
             self.play_row(row)
-        if fly and len(self.state.xy):
+        if fly and len(self.state.xy):  # to the sound now, then to fit its neighbours when they are known
             x, y = (float(v) for v in self.state.xy[row])
             span = max(float(self.state.xy.max(axis=0).max() - self.state.xy.min(axis=0).min()) / 6, 1e-3)
             self.map.fly_to((x, y), span)
+            self._fit_neighbors_of = row
 
     def notify(self, text: str, ms: int = 6000) -> None:
         """A passing notice in the status bar (it never draws over the state text)."""
@@ -333,8 +331,12 @@ class MainWindow(QMainWindow):
                                          "copies them or writes a playlist/table", 8000)
 
     def _on_neighbors(self, pairs: list[tuple[int, float]]) -> None:
-        info = self.state.info(self.state.selected) if self.state.selected is not None else None
+        sel = self.state.selected
+        info = self.state.info(sel) if sel is not None else None
         self.neighbors.set_neighbors(info.name if info else None, pairs, self.state.names())
+        if sel is not None and self._fit_neighbors_of == sel and pairs:
+            self._fit_neighbors_of = None  # "show similar sounds": the sound and all its neighbours in view
+            self.map.fly_to_rows([sel, *(r for r, _ in pairs)], margin=0.2)
 
     def _on_preview(self, row: int, preview: Any, error: str) -> None:
         if row == self.state.selected:
@@ -344,6 +346,10 @@ class MainWindow(QMainWindow):
         self.failure_label.setText(failure_link_text(len(failures)))
         self.failure_label.setVisible(bool(failures))
         self.failure_report.set_failures(failures, self.state.root)
+
+    def export_sounds(self, fmt: str) -> None:
+        """Export the selection (or the selected sound's cluster) as 'folder', 'm3u' or 'csv'."""
+        export_actions.export_sounds(self, self.state, fmt, self.notify, self.errors.report)
 
     def show_failures(self) -> None:
         self.failure_report.show()
@@ -375,29 +381,9 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.errors.log_file.parent)))
 
     # -------------------------------------------------------------------- persistence
-    def _qsettings(self) -> QSettings:
-        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
-
-    def _restore_geometry(self) -> None:
-        qs = self._qsettings()
-        geo, dock_state = qs.value("geometry"), qs.value("state")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1440, 880)
-        if dock_state is not None:
-            self.restoreState(dock_state)
-
     def save_settings(self) -> None:
-        if not self.persist:
-            return
-        try:
-            self.settings.save()
-            qs = self._qsettings()
-            qs.setValue("geometry", self.saveGeometry())
-            qs.setValue("state", self.saveState())
-        except OSError as exc:
-            self.errors.report(exc, context="Saving settings")
+        if self.persist:
+            save_window(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if getattr(self, "_shut_down", False):

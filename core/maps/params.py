@@ -63,7 +63,7 @@ class ProjectionParams(_Params):
     """How to make a map. ``as_dict()`` holds only the fields the method uses."""
 
     method: str = "umap"  # type: ignore[misc]
-    n_neighbors: int = _opt(15, "UMAP neighbourhood", "UMAP: neighbours per point (larger = more global structure)", 2, 200)
+    n_neighbors: int = _opt(15, "Neighbourhood", "UMAP: how many neighbours shape each point's place (larger = more global structure)", 2, 200)
     min_dist: float = _opt(0.1, "Min distance", "UMAP: how tightly points may pack", 0.0, 1.0, 0.05)
     metric: str = "cosine"
     seed: int = 42
@@ -111,7 +111,7 @@ class GraphParams(_Params):
     """Louvain communities of the k-nearest-neighbour graph: every sound gets a cluster."""
 
     method: ClassVar[str] = "graph"
-    graph_k: int = _opt(15, "Graph neighbours", "graph: neighbours per sound in the kNN graph", 2, 200)
+    graph_k: int = _opt(15, "Links per sound", "graph: how many nearest sounds each sound is linked to in the kNN graph", 2, 200)
     resolution: float = _opt(1.0, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
     seed: int = 42
 

@@ -122,3 +122,19 @@ def export_sounds_dialog(parent: QWidget, state: SessionState, fmt: str) -> tupl
             p = p.with_suffix(".csv")
         return write_table(p, state, rows), len(rows)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def export_sounds(parent: QWidget, state: SessionState, fmt: str, notify: Any, report: Any) -> None:
+    """Ask where, export the current rows as ``fmt``, and say what happened (``notify(text, ms)``;
+    errors go to ``report(exc, context=...)``)."""
+    try:
+        out = export_sounds_dialog(parent, state, fmt)
+    except (OSError, ValueError, ImportError) as exc:
+        report(exc, context="Export")
+        return
+    if out is None:
+        if not len(rows_for_export(state)[0]):
+            notify("Select sounds first: click one (its cluster is exported) or drag a rectangle/lasso", 6000)
+        return
+    path, n = out
+    notify(f"Exported {n} sound{'s' if n != 1 else ''} to {path}", 8000)

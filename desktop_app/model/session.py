@@ -317,6 +317,13 @@ class SessionState:
     def cluster_rows(self, label: int) -> np.ndarray:
         return np.flatnonzero(self.labels == label)
 
+    def rename_label(self, label: int, name: str) -> None:
+        """Give cluster ``label`` the name ``name`` (blank: its default name) for this colouring."""
+        name = " ".join(str(name).split()) or cluster_name(label)
+        if self.label_names.get(label) != name:
+            self.label_names = {**self.label_names, int(label): name}
+            self.events.labels.emit(self.labels, self.label_names)
+
     # ------------------------------------------------------------ selection, hover, search
     def select(self, row: int | None) -> None:
         if row is not None and not 0 <= row < len(self.ids):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QMenu
+
+from desktop_app.views.reveal import reveal_in_file_manager
 
 def show_map_context_menu(win: Any, row: int, pos: QPoint) -> None:
     """Right-click on the map (``win``: the main window): actions for the sound under the cursor, or the selection."""
@@ -15,8 +16,7 @@ def show_map_context_menu(win: Any, row: int, pos: QPoint) -> None:
     if info is not None:
         menu.addAction(f"Play {info.name}", lambda: win.play_row(row))
         menu.addAction("Show similar sounds", lambda: win.select_row(row, play=False, fly=True))
-        menu.addAction("Reveal in file manager",
-                       lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(info.path.parent))))
+        menu.addAction("Show in folder", lambda: win.notify(reveal_in_file_manager(info.path), 8000))
         menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(info.path)))
         menu.addSeparator()
     from desktop_app.controllers.export import rows_for_export

@@ -109,3 +109,92 @@ def test_one_status_line_and_playback_says_why_it_cannot_play(qtbot, window, syn
     win.select_row(2, play=False)
     win.toggle_play()
     assert "Can't play" in win.status_label.text() and "no audio output device" in win.status_label.text()
+
+
+def test_the_map_has_room_and_small_windows_do_not_overlap(qtbot, window, synth_dir) -> None:
+    """Bug 8: at 1440×900 the map gets at least 65 % of the width; at 900×560 it stays usable; a
+    640×420 request gets the minimum size, and panels scroll instead of piling up."""
+    from PySide6.QtWidgets import QAbstractButton, QScrollArea
+
+    root, _ = synth_dir
+    win = window(size=(1440, 900))
+    _open(qtbot, win, root)
+    qtbot.wait(50)
+    assert win.map.plot.width() >= 0.65 * win.width(), (win.map.plot.width(), win.width())
+    assert win.map.legend.isVisible()  # over the map, not beside it
+    assert win.map.legend.geometry().right() <= win.map.width() and win.map.legend.x() > win.map.width() / 2
+    win.resize(900, 560)
+    qtbot.wait(50)
+    assert win.map.plot.width() >= 300
+    win.resize(640, 420)
+    qtbot.wait(50)
+    assert win.width() >= 720 and win.height() >= 480  # the window's minimum size
+    for dock in ("controls", "details"):
+        area = win.docks[dock].widget()
+        assert isinstance(area, QScrollArea)
+        panel = area.widget()
+        for b in panel.findChildren(QAbstractButton):
+            if b.isVisible():  # inside its panel (reachable by scrolling), never under another widget
+                assert panel.rect().contains(b.geometry().translated(b.parentWidget().mapTo(panel, b.pos()) - b.pos()))
+
+
+def test_legend_collapses_and_its_menu_selects_exports_and_renames(qtbot, window, synth_dir, tmp_path) -> None:
+    from desktop_app.views.cluster_actions import run_cluster_action
+
+    root, _ = synth_dir
+    win = window()
+    _open(qtbot, win, root)
+    legend = win.map.legend
+    full = legend.height()
+    legend.set_collapsed(True)
+    assert legend.height() < full and not legend.list_widget().isVisible()
+    legend.set_collapsed(False)
+    assert legend.height() == full
+    label = int(np.flatnonzero(win.state.labels >= 0)[0])
+    label = int(win.state.labels[label])
+    menu = legend.menu_for(label)
+    assert [a.text() for a in menu.actions() if a.text()] == [text for k, text in legend.ACTIONS if k]
+    run_cluster_action(win, "select", label)
+    assert set(win.state.selection.tolist()) == set(np.flatnonzero(win.state.labels == label).tolist())
+    run_cluster_action(win, "rename", label, new_name="  Clicks  ")
+    win.binding.flush()
+    assert win.state.label_names[label] == "Clicks"
+    assert "Clicks" in [e.name for e in win.map.legend_entries()]
+    run_cluster_action(win, "only", label)
+    assert win.map.hidden_labels() == set(win.state.label_names) - {label}
+
+
+def test_actions_say_what_happened_and_hidden_clusters_draw_nothing(qtbot, window, synth_dir, tmp_path) -> None:
+    """Bug 10 (zoom-to-selection cropped the neighbours), bug 11 (reveal failed silently; the map
+    image was offered for an empty library; hidden clusters still drew the ring and lines)."""
+    root, _ = synth_dir
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    win = window()
+    win.open_library(empty)
+    qtbot.waitUntil(lambda: win.status_label.state == "No sounds in this folder", timeout=60_000)
+    assert not win.actions["export_map"].isEnabled()
+    _open(qtbot, win, root)
+    assert win.actions["export_map"].isEnabled()
+    # "Show similar sounds": the sound and every listed neighbour end up in view
+    win.select_row(5, play=False, fly=True)
+    qtbot.waitUntil(lambda: len(win.state.neighbors) > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: not win.map._camera.is_running(), timeout=5000)  # noqa: SLF001
+    x0, y0, x1, y1 = win.map.view_rect()
+    for r in [5, *(r for r, _ in win.state.neighbors)]:
+        x, y = win.state.xy[r]
+        assert x0 <= x <= x1 and y0 <= y <= y1, r
+    # Show in folder: no file manager offscreen, so the path goes to the clipboard and we say so
+    from PySide6.QtWidgets import QApplication
+
+    win.details.reveal()
+    assert "clipboard" in win.status_label.text()
+    assert QApplication.clipboard().text() == str(win.state.info(5).path)
+    # every cluster hidden: no selection ring, no neighbour lines
+    win.binding.flush()
+    xs, _ = win.map._layers.lines.getData()  # noqa: SLF001
+    assert xs is not None and len(xs) > 0
+    win.map.legend._set_all(False)  # noqa: SLF001 - the legend's "None" button
+    assert len(win.map._layers.selected.data) == 0  # noqa: SLF001
+    xs, _ = win.map._layers.lines.getData()  # noqa: SLF001
+    assert xs is None or len(xs) == 0

@@ -85,7 +85,12 @@ class MapLayers:
         self._draw_hover()
 
     def _valid(self, rows: np.ndarray) -> np.ndarray:
-        return rows[(rows >= 0) & (rows < self._xy.shape[0])]
+        """Rows that exist and are not hidden (a hidden cluster shows no ring, line or highlight)."""
+        rows = rows[(rows >= 0) & (rows < self._xy.shape[0])]
+        return rows if self._enabled is None else rows[self._enabled[rows]]
+
+    def _shown(self, row: int) -> bool:
+        return 0 <= row < self._xy.shape[0] and (self._enabled is None or bool(self._enabled[row]))
 
     def _draw_highlight(self) -> None:
         hl = self._highlight
@@ -94,8 +99,6 @@ class MapLayers:
             self.cloud.setOpacity(1.0)
             return
         hl = self._valid(hl)
-        if self._enabled is not None:
-            hl = hl[self._enabled[hl]]
         styles = [PointStyle(st.rgba | 0xFF000000, self._size * 1.7, _WHITE, 1.5) for st in self._styles]
         self.hl.set_data(self._xy[hl], self._groups[hl], styles)
         self.cloud.setOpacity(self.DIM_OPACITY)
@@ -107,14 +110,13 @@ class MapLayers:
 
     def _draw_selected(self) -> None:
         r = self._selected
-        if 0 <= r < self._xy.shape[0]:
+        if self._shown(r):
             self.selected.setData([float(self._xy[r, 0])], [float(self._xy[r, 1])], size=self._size * 2 + 6)
         else:
             self.selected.setData([], [])
 
     def _draw_lines(self) -> None:
-        n = self._xy.shape[0]
-        if self._nbr is None or not 0 <= self._nbr[0] < n:
+        if self._nbr is None or not self._shown(self._nbr[0]):
             self.lines.setData([], [])
             return
         a, nb = self._nbr
@@ -126,7 +128,7 @@ class MapLayers:
 
     def _draw_hover(self) -> None:
         r = self._hover
-        if not 0 <= r < self._xy.shape[0]:
+        if not self._shown(r):
             self.hover.setData([], [])
             return
         self.hover.setData([float(self._xy[r, 0])], [float(self._xy[r, 1])], size=self._size + 8)

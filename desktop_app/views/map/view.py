@@ -79,16 +79,13 @@ class MapView(QtWidgets.QWidget):
         self._band = RubberBand(self.vb)
         self._hover_text = HoverLabel(self.plot.viewport())
 
-        self.legend = LegendWidget(self)
-        self.legend.toggled.connect(self._on_legend_toggled)
-        self.legend.setMinimumWidth(180)
-        self.legend.setMaximumWidth(280)
-        self.legend.hide()
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.legend)
+        self.legend = LegendWidget(self)  # floats over the map's top-right corner (see resizeEvent)
+        self.legend.toggled.connect(self._on_legend_toggled)
+        self.legend.collapsedChanged.connect(lambda _c: self._place_legend())
+        self.legend.hide()
 
         self._throttle = Throttle(70, self)
         self._throttle.fired.connect(lambda r: self.scrubRequested.emit(int(r)))
@@ -185,6 +182,7 @@ class MapView(QtWidgets.QWidget):
         entries = self._coloring.legend_entries()
         self.legend.set_entries(entries, self._hidden)
         self.legend.setVisible(bool(entries))
+        self._place_legend()
 
     def labels(self) -> np.ndarray | None:
         return self._coloring.labels
@@ -201,6 +199,17 @@ class MapView(QtWidgets.QWidget):
 
     def hidden_labels(self) -> set[int]:
         return set(self._hidden)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        """Top-right corner of the map, as tall as its rows (at most 60 % of the map)."""
+        w = min(260, max(150, self.width() // 4))
+        h = self.legend.preferred_height(int(self.height() * 0.6))
+        self.legend.setGeometry(self.width() - w - 10, 10, w, h)
+        self.legend.raise_()
 
     def _on_legend_toggled(self, hidden: set[int]) -> None:
         self._hidden = set(hidden)

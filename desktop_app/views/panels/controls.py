@@ -93,6 +93,9 @@ class ControlsPanel(QWidget):
         self.colour = QComboBox()
         for mode in COLOUR_MODES:
             self.colour.addItem(COLOUR_LABELS[mode], mode)
+        for combo in (self.model, self.colour):  # long names elide instead of widening the panel
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(7)
 
         self.projection_spins = {f.name: _spin(f) for f in labelled_fields(ProjectionParams)}
         self.cluster_spins: dict[str, QSpinBox | QDoubleSpinBox] = {}

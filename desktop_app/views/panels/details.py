@@ -1,4 +1,4 @@
-"""Details of the selected sound: waveform, spectrogram, metadata, and "Reveal in file manager".
+"""Details of the selected sound: waveform, spectrogram, metadata, and "Show in folder".
 
 The arrays come from :func:`core.audio.preview.load_preview` (computed on a worker by the app); this
 widget only draws them.
@@ -6,12 +6,11 @@ widget only draws them.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QTransform
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.audio.preview import Preview
 from desktop_app.model.sounds import SoundInfo
+from desktop_app.views.reveal import reveal_in_file_manager
 
 ACCENT = "#5ac8fa"
 
@@ -77,6 +77,7 @@ class DetailsPanel(QWidget):
     """Signals: ``playRequested()`` (the Play button)."""
 
     playRequested = Signal()
+    notice = Signal(str)  # a message for the status line
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,7 +130,8 @@ class DetailsPanel(QWidget):
         self.play_button = QPushButton("Play")
         self.play_button.setToolTip("Play / stop (Space)")
         self.play_button.clicked.connect(self.playRequested.emit)
-        self.reveal_button = QPushButton("Reveal in file manager")
+        self.reveal_button = QPushButton("Show in folder")
+        self.reveal_button.setToolTip("Open the folder of this sound in the file manager")
         self.reveal_button.clicked.connect(self.reveal)
         buttons = QHBoxLayout()
         buttons.addWidget(self.play_button)
@@ -219,7 +221,6 @@ class DetailsPanel(QWidget):
 
     # ------------------------------------------------------------------------- actions
     def reveal(self) -> None:
-        """Open the sound's folder in the system file manager."""
+        """Open the sound's folder in the file manager (``notice`` says what happened)."""
         if self.info is not None:
-            folder = Path(self.info.path).parent
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+            self.notice.emit(reveal_in_file_manager(self.info.path))

@@ -1,4 +1,9 @@
-"""Cluster legend: colour swatch, name and size per label, with a checkbox to show/hide each."""
+"""Cluster legend: colour swatch, name and size per label, with a checkbox to show/hide each.
+
+It floats over the map's top-right corner (it takes no room from the map), collapses to its title
+with one click, and each row has a context menu: select the cluster's sounds, show only it, export
+it, rename it. The widget only asks (``actionRequested``); the window does the work.
+"""
 
 from __future__ import annotations
 
@@ -41,8 +46,13 @@ class LegendWidget(QtWidgets.QWidget):
     after every user change; :meth:`set_hidden` updates the checkboxes without emitting."""
 
     toggled = QtCore.Signal(object)
+    actionRequested = QtCore.Signal(str, int)  # (action, label): select | only | export_folder | export_m3u | export_csv | rename
+    collapsedChanged = QtCore.Signal(bool)
 
     LABEL_ROLE = int(QtCore.Qt.ItemDataRole.UserRole) + 1
+    ACTIONS = (("select", "Select these sounds"), ("only", "Show only this cluster"), (None, None),
+               ("export_folder", "Copy its sounds to a folder…"), ("export_m3u", "Save as a playlist…"),
+               ("export_csv", "Save as a table…"), (None, None), ("rename", "Rename…"))
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +60,16 @@ class LegendWidget(QtWidgets.QWidget):
         self._list.setUniformItemSizes(True)
         self._list.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
         self._list.itemChanged.connect(self._on_item_changed)
+        self._list.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self._list.customContextMenuRequested.connect(self._context_menu)
+        self.setObjectName("MapLegend")
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._collapse = QtWidgets.QToolButton(self)
+        self._collapse.setObjectName("LegendCollapse")
+        self._collapse.setCheckable(True)
+        self._collapse.setText("▾")
+        self._collapse.setToolTip("Collapse or expand the legend")
+        self._collapse.toggled.connect(self.set_collapsed)
         self._title = QtWidgets.QLabel("Clusters", self)
         self._all = QtWidgets.QToolButton(self)
         self._all.setText("All")
@@ -61,6 +81,7 @@ class LegendWidget(QtWidgets.QWidget):
         self._none.clicked.connect(lambda: self._set_all(False))
         head = QtWidgets.QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self._collapse)
         head.addWidget(self._title, 1)
         head.addWidget(self._all)
         head.addWidget(self._none)
@@ -128,6 +149,42 @@ class LegendWidget(QtWidgets.QWidget):
 
     def list_widget(self) -> QtWidgets.QListWidget:
         return self._list
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Show only the title row (the map gets the corner back)."""
+        self._list.setVisible(not collapsed)
+        self._all.setVisible(not collapsed)
+        self._none.setVisible(not collapsed)
+        self._collapse.setText("▸" if collapsed else "▾")
+        if self._collapse.isChecked() != collapsed:
+            self._collapse.setChecked(collapsed)
+        self.collapsedChanged.emit(collapsed)
+
+    def is_collapsed(self) -> bool:
+        return self._collapse.isChecked()
+
+    def preferred_height(self, limit: int) -> int:
+        """Height for the content (title + rows), at most ``limit`` pixels."""
+        head = self._collapse.sizeHint().height() + 10
+        if self.is_collapsed():
+            return head
+        rows = self._list.count() * max(18, self._list.sizeHintForRow(0)) + 8
+        return min(limit, head + rows + 6)
+
+    def menu_for(self, label: int) -> QtWidgets.QMenu:
+        """The context menu of one cluster row (each action emits ``actionRequested``)."""
+        menu = QtWidgets.QMenu(self)
+        for key, text in self.ACTIONS:
+            if key is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(text, lambda k=key: self.actionRequested.emit(k, int(label)))
+        return menu
+
+    def _context_menu(self, pos: QtCore.QPoint) -> None:
+        item = self._list.itemAt(pos)
+        if item is not None:
+            self.menu_for(int(item.data(self.LABEL_ROLE))).popup(self._list.viewport().mapToGlobal(pos))
 
     # -- internals ----------------------------------------------------------------------------
     def _set_all(self, visible: bool) -> None:
