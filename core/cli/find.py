@@ -87,9 +87,10 @@ def cmd_tags(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         embed(lib, args)
         params = _params(PropagationParams, args)
-        suggestions = drive(suggest_tags(lib.sounds(), *lib.vectors(args.model), params), quiet=args.quiet)
         store = SuggestionStore(lib.catalog)
-        store.replace_pending(suggestions, model=args.model)
+        job = suggest_tags(lib.sounds(), *lib.vectors(args.model), params, extra_tags=store.accepted_tags(),
+                           exclude=store.rejected())
+        store.replace_pending(drive(job, quiet=args.quiet), model=args.model)
         rows = {r.id: r for r in lib.sounds()}
         shown = store.suggestions()
         for s in shown:
