@@ -109,18 +109,33 @@ def find_duplicates(catalog: Catalog, params: DuplicateParams | None = None) -> 
     t0 = time.monotonic()
     rows = [r for r in catalog.sounds() if r.hash]
     report = DuplicateReport([], params, sounds=len(rows))
-    by_hash: dict[str, list[SoundRow]] = defaultdict(list)
-    for r in rows:
-        by_hash[r.hash].append(r)
-    fps = yield from _analyse(catalog, by_hash, report)
+    by_hash = _by_hash(rows)
+    fps, report.analysed, report.failed = yield from analyse_sounds(catalog, rows)
     links = yield from _compare(fps, params)
     report.groups = _groups(by_hash, fps, links, params)
     report.seconds = time.monotonic() - t0
     return report
 
 
-def _analyse(catalog: Catalog, by_hash: dict[str, list[SoundRow]], report: DuplicateReport) -> Job[dict[str, SoundAnalysis]]:
-    """One analysis per content hash, from the catalog or decoded now (stored in batches)."""
+def _by_hash(rows: list[SoundRow]) -> dict[str, list[SoundRow]]:
+    by_hash: dict[str, list[SoundRow]] = defaultdict(list)
+    for r in rows:
+        if r.hash:
+            by_hash[r.hash].append(r)
+    return by_hash
+
+
+def analyse_sounds(catalog: Catalog, rows: list[SoundRow] | None = None
+                   ) -> Job[tuple[dict[str, SoundAnalysis], int, list[tuple[str, str]]]]:
+    """Job: make sure every sound (of ``rows``, default all usable ones) has a stored analysis —
+    fingerprint and loop flag — decoding one file per content hash that has none yet.
+
+    Returns ``({hash: analysis}, files decoded, [(relpath, error)])``. The filters' loop flags come
+    from here (:func:`core.catalog.analysis.loop_flags`).
+    """
+    by_hash = _by_hash(catalog.sounds() if rows is None else rows)
+    failed: list[tuple[str, str]] = []
+    decoded = 0
     cached = analyses(catalog, FP_VERSION)
     fps: dict[str, SoundAnalysis] = {}
     for h, members in by_hash.items():
@@ -139,15 +154,15 @@ def _analyse(catalog: Catalog, by_hash: dict[str, list[SoundRow]], report: Dupli
         try:
             a = analyse_file(catalog.abspath(row), h)
         except Exception as exc:  # a file that fails to decode is reported, never fatal
-            report.failed.append((row.relpath, " ".join(str(exc).split())))
+            failed.append((row.relpath, " ".join(str(exc).split())))
             continue
         fps[h] = a
-        report.analysed += 1
+        decoded += 1
         pending += [(m.id, a) for m in by_hash[h] if m.id not in cached]
     if pending:
         put_analyses(catalog, pending)
     yield Progress(stage=ANALYSE, done=len(todo), total=len(todo))
-    return fps
+    return fps, decoded, failed
 
 
 def _compare(fps: dict[str, SoundAnalysis], params: DuplicateParams) -> Job[dict[str, dict[str, float]]]:

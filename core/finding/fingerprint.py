@@ -37,7 +37,7 @@ MAX_SECONDS = 30.0  # only the first seconds after the trimmed start are fingerp
 
 # Loop heuristic (see is_loop)
 LOOP_MIN_SECONDS = 1.0
-LOOP_EDGE_DB = -15.0
+LOOP_END_DB = -10.0
 LOOP_MIN_PERIODICITY = 0.3
 LOOP_ONSET_RISE = float(np.log(2.0))  # an onset: the 10 ms envelope at least doubles
 
@@ -155,27 +155,26 @@ def summary(frames: np.ndarray) -> np.ndarray:
 def is_loop(x: np.ndarray, rate: int) -> bool:
     """The loop/one-shot heuristic on a trimmed mono signal ``[n]``.
 
-    A loop is at least :data:`LOOP_MIN_SECONDS` long, starts and ends at level (the RMS of its first
-    and last 5 % is within :data:`LOOP_EDGE_DB` of the whole sound's, so it wraps round without a
-    decay tail or a fade) and has a periodic onset pattern (at least two onsets, where the 10 ms envelope doubles, and
-    the autocorrelation of its onset
-    envelope peaks at ≥ :data:`LOOP_MIN_PERIODICITY` for a period between 0.1 and half the sound).
-    A sustained tone that stops abruptly is therefore a one-shot; a decaying hit is a one-shot.
+    A loop (1) lasts at least :data:`LOOP_MIN_SECONDS`; (2) has onsets — at least two places where
+    the 10 ms envelope at least doubles — (3) in a periodic pattern: the autocorrelation of the onset
+    envelope reaches :data:`LOOP_MIN_PERIODICITY` at some period between 0.1 s and half the sound;
+    and (4) keeps going to the end: the loudest 10 ms of its last quarter is within
+    :data:`LOOP_END_DB` of the loudest of its first quarter (no fade-out, no decaying tail).
+    So a drone is a one-shot (no onsets), a decaying hit is a one-shot (one onset), a bouncing or
+    fading pattern is a one-shot (4), and a drum loop or a steady click train is a loop.
     """
     n = len(x)
     if n < LOOP_MIN_SECONDS * rate:
         return False
-    x64 = x.astype(np.float64)
-    whole = np.mean(x64 ** 2) + 1e-20
-    edge = max(1, n // 20)
-    for part in (x64[:edge], x64[-edge:]):
-        if 10 * np.log10(np.mean(part ** 2) + 1e-20) - 10 * np.log10(whole) < LOOP_EDGE_DB:
-            return False
     hop = max(1, rate // 100)  # 10 ms envelope
     m = n // hop
-    env = np.sqrt(np.mean(x64[: m * hop].reshape(m, hop) ** 2, axis=1))
+    env = np.sqrt(np.mean(x[: m * hop].astype(np.float64).reshape(m, hop) ** 2, axis=1))
+    level = 20.0 * np.log10(env + 1e-9)
+    q = max(1, m // 4)
+    if level[-q:].max() < level[:q].max() + LOOP_END_DB:
+        return False
     onset = np.maximum(np.diff(np.log(env + 1e-6)), 0.0)
-    if len(onset) < 20 or np.count_nonzero(onset > LOOP_ONSET_RISE) < 2:  # no real onsets: a drone
+    if len(onset) < 20 or np.count_nonzero(onset > LOOP_ONSET_RISE) < 2:
         return False
     onset = onset - onset.mean()
     ac = np.correlate(onset, onset, mode="full")[len(onset) - 1 :]

@@ -111,17 +111,17 @@ class Vocabulary:
 
     @classmethod
     def from_sounds(cls, sounds: Iterable[Any], synonyms: Synonyms = BUILTIN) -> Vocabulary:
-        """Counts of every single word of the sounds (phrases left out), plus each synonym-table word
-        that names a word in the library (``kick`` when names say ``bd``), with that word's count."""
+        """Counts of every single word of the sounds (phrases left out); a synonym table's head words
+        (``synonyms.heads()``, when it has them) count their synonyms too, so ``kick`` is offered,
+        and first, when names say ``bd``."""
         counts: Counter[str] = Counter()
         for s in sounds:
             counts.update(w for w in sound_words(s.relpath, s.tags or []) if " " not in w)
-        known = getattr(synonyms, "words", None)
-        for w in (known() if known else ()):
-            if w not in counts and " " not in w:
-                n = sum(counts.get(x, 0) for x in synonyms.synonyms(w))
-                if n:
-                    counts[w] = n
+        heads = getattr(synonyms, "heads", None)
+        for w in (heads() if heads else ()):
+            n = sum(counts.get(x, 0) for x in synonyms.synonyms(w))
+            if n and " " not in w:
+                counts[w] = n
         return cls({w: c for w, c in counts.items() if not w.isdigit()})
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:

@@ -28,12 +28,18 @@ def _norm(word: str) -> str:
 
 
 class TableSynonyms:
-    """Synonyms from groups of equivalent words; a word in no group is only its own synonym."""
+    """Synonyms from groups of equivalent words (the first word of a group is its head, the word
+    suggestions offer); a word in no group is only its own synonym."""
 
     def __init__(self, groups: Iterable[Iterable[str]]) -> None:
         self._of: dict[str, set[str]] = defaultdict(set)
+        self._heads: set[str] = set()
         for group in groups:
-            words = {_norm(w) for w in group if _norm(w)}
+            group = [_norm(w) for w in group if _norm(w)]
+            if not group:
+                continue
+            self._heads.add(group[0])
+            words = set(group)
             for w in words:
                 self._of[w] |= words
 
@@ -42,8 +48,8 @@ class TableSynonyms:
         """Groups from a term → type table: the terms of one type (and the type's name) are synonyms."""
         groups: dict[str, set[str]] = defaultdict(set)
         for term, kind in term_to_type.items():
-            groups[_norm(kind)] |= {_norm(term), _norm(kind)}
-        return cls(groups.values())
+            groups[_norm(kind)].add(_norm(term))
+        return cls([kind, *sorted(terms)] for kind, terms in groups.items())
 
     def synonyms(self, word: str) -> set[str]:
         w = _norm(word)
@@ -52,6 +58,10 @@ class TableSynonyms:
     def words(self) -> set[str]:
         """Every word the table knows."""
         return set(self._of)
+
+    def heads(self) -> set[str]:
+        """The first word of each group (the type's name): what suggestions offer."""
+        return set(self._heads)
 
 
 #: A minimal built-in table; the taxonomy replaces it when present.
