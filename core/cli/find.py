@@ -38,7 +38,8 @@ def _param_options(p: argparse.ArgumentParser, cls: type) -> None:
     """One option per field of a parameter dataclass (its default and help from the field)."""
     for f in fields(cls):
         kind = float if isinstance(f.default, float) else int
-        p.add_argument("--" + f.name.replace("_", "-").removesuffix("-db"), dest=f.name, type=kind, default=f.default,
+        flag = f.name.replace("_", "-").removesuffix("-db")
+        p.add_argument("--" + flag, dest=f.name, type=kind, default=f.default, metavar=flag.upper().replace("-", "_"),
                        help=f"{f.metadata.get('help', '')} (default: {f.default})".replace("%", "%%"))
 
 

@@ -51,7 +51,7 @@ class DuplicateParams:
 
     threshold_db: float = _field(
         0.75, "Threshold (dB)", "near-identical when their spectrograms differ by at most this many dB on average "
-        "(silence trimmed, gain change removed, the 20 %% most different cells ignored)", 0.0, 20.0, 0.25)
+        "(silence trimmed, gain change removed, the 20 % most different cells ignored)", 0.0, 20.0, 0.25)
     min_overlap: float = _field(
         0.9, "Minimum overlap", "the shorter sound must last at least this fraction of the longer", 0.5, 1.0, 0.01)
     max_lag: int = _field(2, "", "frames (32 ms) of misalignment searched", 0, 20, 1)
