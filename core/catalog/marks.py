@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from core.catalog.db import Catalog
 
 MAX_RATING = 5
@@ -110,7 +112,9 @@ class MarkStore:
 
 
 def _ids(sound_ids: int | Iterable[int]) -> list[int]:
-    return [int(sound_ids)] if isinstance(sound_ids, (int,)) or hasattr(sound_ids, "__index__") else [int(s) for s in sound_ids]
+    if isinstance(sound_ids, (int, np.integer)):
+        return [int(sound_ids)]
+    return [int(s) for s in sound_ids]
 
 
 def _name(name: str) -> str:

@@ -59,9 +59,9 @@ def lib(tmp_path: Path):
 def test_marks_and_filters(lib: Catalog) -> None:
     by = {r.relpath: r.id for r in lib.sounds()}
     marks = MarkStore(lib)
-    marks.set_favourite([by["hit.wav"], by["pad.wav"]])
+    marks.set_favourite(np.array([by["hit.wav"], by["pad.wav"]]))
     marks.set_favourite(by["pad.wav"], False)
-    marks.set_rating(by["loop_a.wav"], 4)
+    marks.set_rating(np.int64(by["loop_a.wav"]), 4)
     marks.set_rating([by["hit.wav"], by["loop_b.wav"]], 2)
     with pytest.raises(ValueError):
         marks.set_rating(by["hit.wav"], 6)
