@@ -104,7 +104,11 @@ def analyse(samples: np.ndarray, rate: int, content_hash: str = "") -> SoundAnal
 
 
 def analyse_file(path: str | os.PathLike[str], content_hash: str = "") -> SoundAnalysis:
-    """Decode ``path`` (raises :class:`core.audio.decode.DecodeError`) and :func:`analyse` it."""
+    """Decode ``path`` (raises :class:`core.audio.decode.DecodeError`) and :func:`analyse` it.
+
+    Only the first ``4 × MAX_SECONDS`` (2 minutes) are decoded, so memory stays bounded: for longer
+    files the trimmed duration and the loop flag describe those two minutes.
+    """
     from core.audio.decode import load
 
     x, rate = load(path, None, max_seconds=MAX_SECONDS * 4)
