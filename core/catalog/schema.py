@@ -112,8 +112,60 @@ _V1: tuple[str, ...] = (
     )""",
 )
 
+def _v_finding(conn: sqlite3.Connection) -> None:
+    """Finding sounds (issue 10): per-sound analysis for duplicates and loops, favourites and
+    ratings, collections, and suggested tags with their review status.
+
+    A separate function so that it can be renumbered when migrations from other branches merge.
+    """
+    for stmt in _V_FINDING:
+        conn.execute(stmt)
+
+
+_V_FINDING: tuple[str, ...] = (
+    # The decoded-content fingerprint of a sound (core.finding.fingerprint), valid while the
+    # sound's content hash and the fingerprint version are unchanged.
+    """CREATE TABLE sound_analysis (
+        sound_id    INTEGER PRIMARY KEY REFERENCES sounds(id) ON DELETE CASCADE,
+        version     TEXT NOT NULL,               -- fingerprint version
+        hash        TEXT NOT NULL,               -- the sound's content hash when analysed
+        duration    REAL NOT NULL,               -- seconds, after trimming silence
+        lead        REAL NOT NULL,               -- seconds of leading silence trimmed
+        level_db    REAL NOT NULL,               -- RMS level of the trimmed sound, dBFS
+        loop        INTEGER NOT NULL,            -- 1 when the loop heuristic says loop
+        n_frames    INTEGER NOT NULL,
+        frames      BLOB NOT NULL                -- uint8 [n_frames, n_bands], quantised dB
+    )""",
+    """CREATE TABLE sound_marks (
+        sound_id    INTEGER PRIMARY KEY REFERENCES sounds(id) ON DELETE CASCADE,
+        favourite   INTEGER NOT NULL DEFAULT 0,
+        rating      INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5)
+    )""",
+    """CREATE TABLE collections (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        created     REAL NOT NULL
+    )""",
+    """CREATE TABLE collection_members (
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        sound_id      INTEGER NOT NULL REFERENCES sounds(id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,
+        PRIMARY KEY (collection_id, sound_id)
+    )""",
+    "CREATE INDEX collection_members_sound ON collection_members(sound_id)",
+    """CREATE TABLE tag_suggestions (
+        sound_id    INTEGER NOT NULL REFERENCES sounds(id) ON DELETE CASCADE,
+        tag         TEXT NOT NULL,
+        confidence  REAL NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+        model       TEXT NOT NULL,
+        created     REAL NOT NULL,
+        PRIMARY KEY (sound_id, tag)
+    )""",
+)
+
 #: Ordered migrations; ``len(MIGRATIONS)`` is the latest schema version.
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v_finding)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_train_parser(sub)
         add_evaluate_parser(sub)
+    from core.cli.find import add_find_parsers
+
+    add_find_parsers(sub)
     return parser
 
 
