@@ -124,7 +124,10 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.status_label = StatusLine("Open a folder of sounds to begin (Ctrl+O)")
-        self.player.unavailable.connect(lambda msg: self.notify(f"Sound is off: {msg}. The map still works.", 10000))
+        self.audio_off = QLabel("Sound off")  # a quiet, lasting indicator: the status line stays free
+        self.audio_off.setObjectName("AudioOff")
+        self.audio_off.hide()
+        self.player.unavailable.connect(self._on_audio_unavailable)
         self.player.error.connect(lambda msg: self.notify(msg, 6000))
         self.failure_label = QLabel("")
         self.failure_label.setObjectName("FailureLink")
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         self.failure_label.hide()
         self.job_bar = JobBar(self.jobs, kinds=PIPELINE_KINDS)
         bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.audio_off)
         bar.addPermanentWidget(self.failure_label)
         bar.addPermanentWidget(self.job_bar)
 
@@ -281,6 +285,10 @@ class MainWindow(QMainWindow):
     def notify(self, text: str, ms: int = 6000) -> None:
         """A passing notice in the status bar (it never draws over the state text)."""
         self.status_label.notify(text, ms)
+
+    def _on_audio_unavailable(self, reason: str) -> None:
+        self.audio_off.setToolTip(f"{reason[:1].upper()}{reason[1:]}. The map, search and exports still work.")
+        self.audio_off.show()
 
     def _can_play(self) -> bool:
         reason = self.player.unavailable_reason()

@@ -224,4 +224,5 @@ class Presenter(QObject):
         if not self.touring:
             return
         self._stop_index = (self._stop_index + 1) % len(self._stops)
-        self._schedule_stop()  # the timer handler arms the first step of the new stop
+        self._schedule_stop()
+        self._steps.pop(0)[1]()  # fly (and caption) at once; the timer handler arms the next step

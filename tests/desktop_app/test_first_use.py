@@ -98,7 +98,7 @@ def test_one_status_line_and_playback_says_why_it_cannot_play(qtbot, window, syn
     _open(qtbot, win, root)
     bar: QStatusBar = win.statusBar()
     texts = [w for w in bar.findChildren(QLabel) if w.isVisible() and w.text()
-             and w is not win.failure_label and not win.job_bar.isAncestorOf(w)]
+             and w not in (win.failure_label, win.audio_off) and not win.job_bar.isAncestorOf(w)]
     assert texts == [win.status_label]
     assert bar.currentMessage() == ""  # no temporary message drawn over the widgets
     win.notify("a passing notice", 300)
@@ -106,6 +106,7 @@ def test_one_status_line_and_playback_says_why_it_cannot_play(qtbot, window, syn
     qtbot.waitUntil(lambda: win.status_label.text() == win.status_label.state, timeout=3000)
     # with no output device, each Play says so briefly
     win.player._mark_unavailable("no audio output device (test)")  # noqa: SLF001 - what PortAudio reports
+    qtbot.waitUntil(lambda: win.audio_off.isVisible(), timeout=3000)  # said once, quietly, and it lasts
     win.select_row(2, play=False)
     win.toggle_play()
     assert "Can't play" in win.status_label.text() and "no audio output device" in win.status_label.text()

@@ -157,7 +157,7 @@ def test_cancelling_the_embedding_leaves_a_consistent_state(qtbot, make_window, 
     assert set(win.state.ids.tolist()) <= set(ids.tolist())
     assert len(ids) < len(truth)
     assert win.shown_errors == []
-    assert "Stopped" in win.status_label.text()
+    assert "Stopped" in win.status_label.state
     # The next run resumes and completes.
     win.rescan()
     qtbot.waitUntil(lambda: win.pipeline.ready, timeout=READY_MS)

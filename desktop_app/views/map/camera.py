@@ -1,13 +1,16 @@
-"""View-range animation (``fly_to``) and image export for a pyqtgraph plot."""
+"""View-range animation (``fly_to``) and the bounding box of a set of points."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
+
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
 
-__all__ = ["ViewAnimator"]
+__all__ = ["ViewAnimator", "rows_box"]
 
 Rect = tuple[float, float, float, float]  # centre x, centre y, width, height
 
@@ -64,3 +67,17 @@ class ViewAnimator(QtCore.QObject):
         if self._to is not None:
             self._step(1.0)
         self.finished.emit()
+
+
+def rows_box(xy: np.ndarray, rows: Sequence[int] | np.ndarray, margin: float = 0.15
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(centre [2], size [2])`` of the bounding box of ``xy[rows]`` grown by ``margin`` on each side
+    (at least a small fraction of the map, so one point still gives a view); None without points."""
+    rows = np.asarray(rows, dtype=np.int64)
+    pts = xy[rows[(rows >= 0) & (rows < xy.shape[0])]]
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if pts.shape[0] == 0:
+        return None
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    size = np.maximum(hi - lo, 1e-3 * max(1.0, float(np.abs(xy).max(initial=1.0))))
+    return (lo + hi) / 2, size * (1 + 2 * margin)

@@ -29,7 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.views.map.spatial import PointIndex
 from desktop_app.views.panels.legend import LegendWidget
-from desktop_app.views.map.camera import ViewAnimator
+from desktop_app.views.map.camera import ViewAnimator, rows_box
 from desktop_app.views.map.image import export_map_image
 from desktop_app.views.map.labels import LabelColoring
 from desktop_app.views.map.layers import MapLayers
@@ -82,9 +82,8 @@ class MapView(QtWidgets.QWidget):
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot, 1)
-        self.legend = LegendWidget(self)  # floats over the map's top-right corner (see resizeEvent)
+        self.legend = LegendWidget(self, floating=True)  # over the map's top-right corner
         self.legend.toggled.connect(self._on_legend_toggled)
-        self.legend.collapsedChanged.connect(lambda _c: self._place_legend())
         self.legend.hide()
 
         self._throttle = Throttle(70, self)
@@ -182,7 +181,6 @@ class MapView(QtWidgets.QWidget):
         entries = self._coloring.legend_entries()
         self.legend.set_entries(entries, self._hidden)
         self.legend.setVisible(bool(entries))
-        self._place_legend()
 
     def labels(self) -> np.ndarray | None:
         return self._coloring.labels
@@ -199,17 +197,6 @@ class MapView(QtWidgets.QWidget):
 
     def hidden_labels(self) -> set[int]:
         return set(self._hidden)
-
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        self._place_legend()
-
-    def _place_legend(self) -> None:
-        """Top-right corner of the map, as tall as its rows (at most 60 % of the map)."""
-        w = min(260, max(150, self.width() // 4))
-        h = self.legend.preferred_height(int(self.height() * 0.6))
-        self.legend.setGeometry(self.width() - w - 10, 10, w, h)
-        self.legend.raise_()
 
     def _on_legend_toggled(self, hidden: set[int]) -> None:
         self._hidden = set(hidden)
@@ -408,14 +395,9 @@ class MapView(QtWidgets.QWidget):
 
     def fly_to_rows(self, rows: Sequence[int] | np.ndarray, margin: float = 0.15, duration_ms: int = 600) -> None:
         """Fly to the bounding box of ``rows`` (e.g. a cluster), with a relative margin."""
-        rows = np.asarray(rows, dtype=np.int64)
-        pts = self._xy[rows[(rows >= 0) & (rows < self._xy.shape[0])]]
-        pts = pts[np.isfinite(pts).all(axis=1)]
-        if pts.shape[0] == 0:
-            return
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        size = np.maximum(hi - lo, 1e-3 * max(1.0, float(np.abs(self._xy).max(initial=1.0))))
-        self.fly_to((lo + hi) / 2, size * (1 + 2 * margin), duration_ms)
+        box = rows_box(self._xy, rows, margin)
+        if box is not None:
+            self.fly_to(*box, duration_ms)
 
     def stop_fly(self) -> None:
         self._camera.stop()

@@ -54,8 +54,12 @@ class LegendWidget(QtWidgets.QWidget):
                ("export_folder", "Copy its sounds to a folder…"), ("export_m3u", "Save as a playlist…"),
                ("export_csv", "Save as a table…"), (None, None), ("rename", "Rename…"))
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, parent: QtWidgets.QWidget | None = None, *, floating: bool = False) -> None:
+        """With ``floating`` the legend sits over its parent's top-right corner and follows its size."""
         super().__init__(parent)
+        self._floating = floating and parent is not None
+        if self._floating:
+            parent.installEventFilter(self)
         self._list = QtWidgets.QListWidget(self)
         self._list.setUniformItemSizes(True)
         self._list.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
@@ -70,6 +74,7 @@ class LegendWidget(QtWidgets.QWidget):
         self._collapse.setText("▾")
         self._collapse.setToolTip("Collapse or expand the legend")
         self._collapse.toggled.connect(self.set_collapsed)
+        self.collapsedChanged.connect(lambda _c: self.place())
         self._title = QtWidgets.QLabel("Clusters", self)
         self._all = QtWidgets.QToolButton(self)
         self._all.setText("All")
@@ -111,6 +116,7 @@ class LegendWidget(QtWidgets.QWidget):
                 self._list.addItem(item)
         finally:
             self._updating = False
+        self.place()
 
     def entries(self) -> list[LegendEntry]:
         return list(self._entries)
@@ -170,6 +176,21 @@ class LegendWidget(QtWidgets.QWidget):
             return head
         rows = self._list.count() * max(18, self._list.sizeHintForRow(0)) + 8
         return min(limit, head + rows + 6)
+
+    def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
+        if ev.type() == QtCore.QEvent.Type.Resize:
+            self.place()
+        return False
+
+    def place(self) -> None:
+        """Floating: the parent's top-right corner, as tall as the rows (at most 60 % of the parent)."""
+        parent = self.parentWidget()
+        if not self._floating or parent is None:
+            return
+        w = min(260, max(150, parent.width() // 4))
+        h = self.preferred_height(int(parent.height() * 0.6))
+        self.setGeometry(parent.width() - w - 10, 10, w, h)
+        self.raise_()
 
     def menu_for(self, label: int) -> QtWidgets.QMenu:
         """The context menu of one cluster row (each action emits ``actionRequested``)."""
