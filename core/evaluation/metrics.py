@@ -235,12 +235,11 @@ def cluster_scores(labels_true: Sequence[Any] | np.ndarray, labels_pred: Sequenc
 
 
 def trustworthiness(vectors: np.ndarray, xy: np.ndarray, k: int = 10) -> float:
-    """Map faithfulness in ``[0, 1]`` (sklearn): are map neighbours true (cosine) neighbours?"""
-    from sklearn.manifold import trustworthiness as _tw
+    """Map faithfulness in ``[0, 1]``: are map neighbours true (cosine) neighbours? NaN below 3 points.
 
-    x = unit_rows(vectors)
-    n = x.shape[0]
-    if n < 3:
-        return float("nan")
-    kk = int(max(1, min(k, (n - 1) // 2)))
-    return float(_tw(x, np.asarray(xy, dtype=np.float32), n_neighbors=kk, metric="cosine"))
+    Computed, with continuity and per-point preservation, by :mod:`core.maps.faithfulness`
+    (exact, memory-bounded chunks).
+    """
+    from core.maps.faithfulness import map_faithfulness
+
+    return map_faithfulness(vectors, xy, k).trustworthiness
