@@ -112,8 +112,25 @@ _V1: tuple[str, ...] = (
     )""",
 )
 
+def _v2(conn: sqlite3.Connection) -> None:
+    """Version 2: per-sound acoustic descriptors (:mod:`core.audio.descriptors`, :mod:`core.catalog.descriptors`).
+
+    ``data`` is float32 ``[n]``; ``hash`` is the sound's content hash when they were computed, so a
+    changed file makes its row stale without the scan knowing about descriptors.
+    """
+    conn.execute("""CREATE TABLE descriptors (
+        sound_id  INTEGER NOT NULL REFERENCES sounds(id) ON DELETE CASCADE,
+        version   TEXT NOT NULL,
+        hash      TEXT,
+        n         INTEGER NOT NULL,
+        data      BLOB NOT NULL,              -- float32 [n]
+        created   REAL NOT NULL,
+        PRIMARY KEY (sound_id, version)
+    )""")
+
+
 #: Ordered migrations; ``len(MIGRATIONS)`` is the latest schema version.
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 LATEST_VERSION = len(MIGRATIONS)
 
 
