@@ -23,6 +23,7 @@ from core.cli.common import (
     open_library,
     print_failures,
 )
+from core.cli.explain import add_explain_parser
 from core.cli.import_vectors import add_import_parser
 from core.cli.progress import drive
 from core.defaults import DEFAULT_NEIGHBORS_K
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_train_parser(sub)
         add_evaluate_parser(sub)
     add_import_parser(sub)
+    add_explain_parser(sub)
     return parser
 
 
