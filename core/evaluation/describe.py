@@ -39,8 +39,10 @@ class DescriptorContrast:
     z: float
 
     def phrase(self) -> str:
-        quantity, more, less = WORDS.get(self.name, (self.name, f"higher {self.name}", f"lower {self.name}"))
-        return f"{more if self.effect > 0 else less} ({quantity}: d = {self.effect:+.2f})"
+        if self.name not in WORDS:
+            return f"{'higher' if self.effect > 0 else 'lower'} {self.name} (d = {self.effect:+.2f})"
+        quantity, more, less = WORDS[self.name]
+        return f"{more if self.effect > 0 else less} ({quantity}, d = {self.effect:+.2f})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,13 +170,15 @@ def probe_splits(labels: Sequence[Any], groups: Sequence[Any] | None, folds: int
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     y = np.asarray([str(v) for v in labels])
-    min_class = int(np.unique(y, return_counts=True)[1].min())
-    if groups is None:
-        k = max(2, min(folds, min_class))
-        return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
-    g = np.asarray([str(v) for v in groups])
-    k = max(2, min(folds, len(set(g))))
-    return list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, g))
+    biggest = int(np.unique(y, return_counts=True)[1].max())
+    with warnings.catch_warnings():  # a class smaller than the number of folds is simply absent from some
+        warnings.filterwarnings("ignore", message=".*least populated class.*", category=UserWarning)
+        if groups is None:
+            k = max(2, min(folds, biggest))
+            return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+        g = np.asarray([str(v) for v in groups])
+        k = max(2, min(folds, len(set(g))))
+        return list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, g))
 
 
 def mlp_probe_job(features: np.ndarray, labels: Sequence[Any], groups: Sequence[Any] | None = None,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import hypergeom
 
-from core.evaluation.describe import contrasts, describe_cluster, tag_enrichment
+from core.evaluation.describe import DescriptorContrast, contrasts, describe_cluster, tag_enrichment
 
 
 def _mean(v):
@@ -44,7 +44,8 @@ def test_describe_finds_the_distinguishing_descriptor_and_tag() -> None:
     d = describe_cluster(labels, 1, values, ["a", "b", "centroid_mean", "d"], tags, top=2)
     assert d.n_in == 20 and d.n_out == 40 and len(d.descriptors) == 2
     assert d.descriptors[0].name == "centroid_mean" and d.descriptors[0].effect > 2
-    assert d.descriptors[0].phrase().startswith("brighter")
+    assert d.descriptors[0].phrase().startswith("brighter (brightness, d = +")
+    assert DescriptorContrast("mfcc3_var", 0.0, 1.0, -0.5, 0.0).phrase() == "lower mfcc3_var (d = -0.50)"
     assert [t.tag for t in d.tags] == ["hit"]
     hit = d.tags[0]
     c_in = sum(1 for t, lab in zip(tags, labels) if lab == 1 and "hit" in t)
