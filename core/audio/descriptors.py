@@ -8,7 +8,8 @@ by its mean, variance and skewness:
 - ``centroid`` and ``bandwidth``: spectral centroid and spread (Hz), on frames that are not silent;
 - ``loudness``: RMS level per frame (dBFS, floored at −100);
 - ``pitch``: an autocorrelation pitch estimate (MIDI note numbers, 60–1000 Hz) on voiced frames
-  (normalised autocorrelation ≥ 0.6), plus the voiced fraction of the frames;
+  (normalised autocorrelation ≥ 0.6; all three statistics are 0 when no frame is voiced), plus the
+  voiced fraction of the frames (``pitch_voiced``);
 - ``duration``: seconds (one value).
 
 Only numpy and torch; no librosa. The first :data:`MAX_SECONDS` of a sound are analysed (bounded
@@ -51,15 +52,25 @@ SERIES: dict[str, tuple[str, ...]] = {
 #: scalar descriptors (no time series) and the group they belong to
 SCALARS: dict[str, str] = {"pitch_voiced": "pitch", "duration": "duration"}
 
-#: friendly axes for colouring or placing sounds (CataRT style) → descriptor name
+#: friendly axes for colouring or placing sounds (CataRT style) → descriptor name. ``pitch`` is 0 for
+#: a sound without any voiced frame: read it together with ``pitchedness`` (the voiced fraction).
 AXES: dict[str, str] = {"brightness": "centroid_mean", "loudness": "loudness_mean", "duration": "duration",
-                        "pitch": "pitch_mean", "noisiness": "bandwidth_mean"}
+                        "pitch": "pitch_mean", "pitchedness": "pitch_voiced", "spectral spread": "bandwidth_mean"}
 
 
 def names() -> list[str]:
     """The descriptor names, in the order of a descriptor vector."""
     out = [f"{s}_{st}" for series in SERIES.values() for s in series for st in STATS]
     return out + list(SCALARS)
+
+
+def column(values: np.ndarray, name: str) -> np.ndarray:
+    """One descriptor of every row of ``values`` ``[N, K]``, by name or by friendly axis (:data:`AXES`)."""
+    key = AXES.get(name, name)
+    try:
+        return np.asarray(values)[:, names().index(key)]
+    except ValueError:
+        raise KeyError(f"unknown descriptor {name!r} (axes: {', '.join(AXES)})") from None
 
 
 def groups() -> dict[str, list[int]]:

@@ -32,6 +32,11 @@ def test_names_and_groups_are_consistent() -> None:
     assert sorted(i for cols in g.values() for i in cols) == list(range(len(names)))
     assert len(g["mfcc"]) == 60 and len(g["chroma"]) == 36 and g["duration"] == [names.index("duration")]
     assert set(D.AXES.values()) <= set(names)
+    values = np.arange(3 * len(names), dtype=np.float32).reshape(3, -1)
+    np.testing.assert_array_equal(D.column(values, "brightness"), values[:, names.index("centroid_mean")])
+    np.testing.assert_array_equal(D.column(values, "duration"), values[:, -1])
+    with pytest.raises(KeyError, match="unknown descriptor"):
+        D.column(values, "colour")
 
 
 def test_stats_match_numpy_and_scipy() -> None:

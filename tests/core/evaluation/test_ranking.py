@@ -119,3 +119,36 @@ def test_perfect_and_worst_rankings() -> None:
     assert worst["ndcg@3"] == pytest.approx((1 / math.log2(4) + 1 / math.log2(3)) / 2)
     assert worst["recall@3"] == 1.0
     assert math.isnan(ev.ranking_scores(x, ["a", "b", "c", "d"], 2)["mrr"])
+
+
+def _ref_nmi_ari(a, b):
+    """NMI (arithmetic-mean normalisation) and ARI from the contingency table, in plain Python."""
+    n = len(a)
+    pairs: dict[tuple, int] = {}
+    for x, y in zip(a, b):
+        pairs[(x, y)] = pairs.get((x, y), 0) + 1
+    ca = {x: sum(1 for v in a if v == x) for x in set(a)}
+    cb = {y: sum(1 for v in b if v == y) for y in set(b)}
+    mi = sum(c / n * math.log(c * n / (ca[x] * cb[y])) for (x, y), c in pairs.items())
+    ha = -sum(c / n * math.log(c / n) for c in ca.values())
+    hb = -sum(c / n * math.log(c / n) for c in cb.values())
+    nmi = 1.0 if ha == hb == 0 else mi / ((ha + hb) / 2)
+
+    def comb2(m):
+        return m * (m - 1) / 2
+
+    index = sum(comb2(c) for c in pairs.values())
+    sa, sb = sum(comb2(c) for c in ca.values()), sum(comb2(c) for c in cb.values())
+    expected = sa * sb / comb2(n)
+    ari = (index - expected) / ((sa + sb) / 2 - expected)
+    return nmi, ari
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cluster_scores_match_brute_force(seed) -> None:
+    rng = np.random.default_rng(seed)
+    truth = [f"c{v}" for v in rng.integers(0, 4, 40)]
+    pred = [int(v) for v in rng.integers(-1, 5, 40)]  # -1 (noise) counts as one more cluster
+    nmi, ari = _ref_nmi_ari(truth, pred)
+    got = ev.cluster_scores(truth, pred)
+    assert got["nmi"] == pytest.approx(nmi, abs=1e-12) and got["ari"] == pytest.approx(ari, abs=1e-12)
