@@ -90,6 +90,9 @@ class Library:
         self.close()
 
     def _register_trained(self) -> None:
+        from core.encoders.imported import register_imported_models
+
+        register_imported_models(self)  # vectors brought from elsewhere (sound-explorer import)
         try:
             from core.training.registration import register_trained_models
         except ImportError:
@@ -131,10 +134,11 @@ class Library:
         yield Progress(stage=LOAD, message="sounds", partial=SoundList(self.sounds(), self.failures()))
         version = self.model_version(model)
         missing = len(self.catalog.missing_embeddings(model, version))
-        if not missing:  # nothing to do: no model is built, torch is not even imported
+        # nothing to compute (imported vectors cannot be): torch is not even imported
+        if not missing or self.registry.info(model).kind == "imported":
             from core.embedding.report import EmbedReport
 
-            return EmbedReport(model, version, cached=self.catalog.count(), seconds=scan_report.seconds)
+            return EmbedReport(model, version, cached=self.catalog.count() - missing, seconds=scan_report.seconds)
         from core.embedding.job import embed_sounds
 
         encoder = self.encoder(model)

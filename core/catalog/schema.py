@@ -113,7 +113,7 @@ _V1: tuple[str, ...] = (
 )
 
 def _v_finding(conn: sqlite3.Connection) -> None:
-    """Finding sounds (issue 10): per-sound analysis for duplicates and loops, favourites and
+    """Version 2: finding sounds (issue 10): per-sound analysis for duplicates and loops, favourites and
     ratings, collections, and suggested tags with their review status.
 
     A separate function so that it can be renumbered when migrations from other branches merge.
@@ -164,8 +164,26 @@ _V_FINDING: tuple[str, ...] = (
     )""",
 )
 
+
+def _v_descriptors(conn: sqlite3.Connection) -> None:
+    """Version 3: per-sound acoustic descriptors (:mod:`core.audio.descriptors`, :mod:`core.catalog.descriptors`).
+
+    ``data`` is float32 ``[n]``; ``hash`` is the sound's content hash when they were computed, so a
+    changed file makes its row stale without the scan knowing about descriptors.
+    """
+    conn.execute("""CREATE TABLE descriptors (
+        sound_id  INTEGER NOT NULL REFERENCES sounds(id) ON DELETE CASCADE,
+        version   TEXT NOT NULL,
+        hash      TEXT,
+        n         INTEGER NOT NULL,
+        data      BLOB NOT NULL,              -- float32 [n]
+        created   REAL NOT NULL,
+        PRIMARY KEY (sound_id, version)
+    )""")
+
+
 #: Ordered migrations; ``len(MIGRATIONS)`` is the latest schema version.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v_finding)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v_finding, _v_descriptors)
 LATEST_VERSION = len(MIGRATIONS)
 
 

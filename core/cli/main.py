@@ -23,6 +23,8 @@ from core.cli.common import (
     open_library,
     print_failures,
 )
+from core.cli.explain import add_explain_parser
+from core.cli.import_vectors import add_import_parser
 from core.cli.progress import drive
 from core.defaults import DEFAULT_NEIGHBORS_K
 from core.maps.labels import cluster_name
@@ -94,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_train_parser(sub)
         add_evaluate_parser(sub)
+    add_import_parser(sub)
+    add_explain_parser(sub)
     from core.cli.find import add_find_parsers
 
     add_find_parsers(sub)

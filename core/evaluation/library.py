@@ -3,7 +3,7 @@
 Labels come from the folder layout, the filename prefix, or a CSV; optional groups (e.g. the
 source recording or the instrument program) keep near-duplicates out of each other's candidates.
 Scores (:mod:`core.evaluation.metrics`): QbE mAP (cosine; candidates exclude the query and its group;
-relevant = same label), precision@k, leave-one-out k-NN accuracy (k=1), and the NMI between the
+relevant = same label), precision@k, recall@k, MRR and nDCG@k, leave-one-out k-NN accuracy (k=1), and the NMI between the
 labels and the HDBSCAN / k-means / kNN-graph clusterings (:mod:`core.maps.clustering`).
 """
 
@@ -74,6 +74,7 @@ def score_vectors(vectors: np.ndarray, labels: Sequence[str], groups: Sequence[s
         "qbe_map": ev.qbe_map(vectors, labels, groups),
         f"p@{k}": ev.precision_at_k(vectors, labels, k, groups),
         "knn_acc": ev.knn_accuracy(vectors, labels, 1, groups),
+        **ev.ranking_scores(vectors, labels, k, groups),  # recall@k, mrr, ndcg@k
     }
     n_classes = len(set(labels))
     params = {"hdbscan": {"min_cluster_size": max(3, len(labels) // 40)},

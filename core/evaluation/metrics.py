@@ -1,5 +1,8 @@
 """How good is an embedding (and its map) for finding sounds by example?
 
+Measures: QbE mAP (:func:`qbe_map`, :func:`qbe_map_multi`), P@k, Recall@k, MRR and nDCG@k
+(:func:`ranking_scores`), leave-one-out k-NN accuracy, cluster NMI/ARI and map trustworthiness.
+
 All measures take L2-normalised vectors ``[N, D]`` (rows are re-normalised defensively)
 and rank by cosine similarity. Each item in turn is the query; its candidates are all
 other items, minus those sharing its ``groups`` value when ``groups`` is given (e.g. clips
@@ -149,6 +152,80 @@ def knn_accuracy(
     return correct / total if total else float("nan")
 
 
+def _relevance(labels: Sequence[Any] | np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """``relevant(s, e)`` for single labels (same label) or label sets (at least one shared label)."""
+    seq = list(labels) if not isinstance(labels, np.ndarray) else labels
+    if len(seq) and isinstance(seq[0], (set, frozenset, list, tuple)):
+        vocab = sorted({t for tags in seq for t in tags})
+        pos = {t: i for i, t in enumerate(vocab)}
+        onehot = np.zeros((len(seq), max(1, len(vocab))), dtype=np.float32)
+        for i, tags in enumerate(seq):
+            for t in tags:
+                onehot[i, pos[t]] = 1.0
+        return lambda s, e: (onehot[s:e] @ onehot.T) > 0
+    lab = _codes(seq)
+    return lambda s, e: lab[s:e, None] == lab[None, :]
+
+
+def ranking_scores(
+    vectors: np.ndarray,
+    labels: Sequence[Any] | np.ndarray,
+    k: int = 10,
+    groups: Sequence[Any] | np.ndarray | None = None,
+) -> dict[str, float]:
+    """Recall@k, mean reciprocal rank and nDCG@k in one pass (NaN when no query counts).
+
+    ``labels`` are single labels (relevant = same label) or label sets (relevant = shares one).
+    Per query with at least one relevant candidate, with binary relevance ``rel_i`` at rank ``i``
+    and ``R`` relevant candidates, ``k`` clamped to the number of candidates:
+
+    - ``recall@k = Σ_{i≤k} rel_i / R``;
+    - ``rr = 1 / (rank of the first relevant candidate)``; its mean is the MRR;
+    - ``ndcg@k = Σ_{i≤k} rel_i / log2(i + 1)  /  Σ_{i≤min(k, R)} 1 / log2(i + 1)``.
+    """
+    k = max(1, int(k))
+    rec: list[np.ndarray] = []
+    rr: list[np.ndarray] = []
+    nd: list[np.ndarray] = []
+    disc = 1.0 / np.log2(np.arange(2, k + 2))  # 1 / log2(i + 1), i = 1..k
+    ideal = np.concatenate([[0.0], np.cumsum(disc)])
+    for _, rel_sorted, n_rel, n_valid in _ranked(vectors, _relevance(labels), groups):
+        keep = n_rel > 0
+        top = rel_sorted[:, :k]
+        in_k = np.arange(top.shape[1])[None, :] < np.minimum(k, n_valid)[:, None]
+        top = top & in_k
+        rec.append((top.sum(axis=1) / np.maximum(n_rel, 1))[keep])
+        first = np.argmax(rel_sorted, axis=1)
+        rr.append((1.0 / (first + 1.0))[keep])
+        dcg = (top * disc[: top.shape[1]]).sum(axis=1)
+        idcg = ideal[np.minimum(np.minimum(n_rel, k), n_valid)]
+        nd.append((dcg / np.maximum(idcg, 1e-12))[keep])
+
+    def mean(parts: list[np.ndarray]) -> float:
+        allv = np.concatenate(parts) if parts else np.zeros(0)
+        return float(allv.mean()) if allv.size else float("nan")
+
+    return {f"recall@{k}": mean(rec), "mrr": mean(rr), f"ndcg@{k}": mean(nd)}
+
+
+def recall_at_k(vectors: np.ndarray, labels: Sequence[Any] | np.ndarray, k: int = 10,
+                groups: Sequence[Any] | np.ndarray | None = None) -> float:
+    """Mean fraction of a query's relevant candidates found in its top ``k`` (see :func:`ranking_scores`)."""
+    return ranking_scores(vectors, labels, k, groups)[f"recall@{max(1, int(k))}"]
+
+
+def mean_reciprocal_rank(vectors: np.ndarray, labels: Sequence[Any] | np.ndarray,
+                         groups: Sequence[Any] | np.ndarray | None = None) -> float:
+    """Mean over queries of 1 / the rank of the first relevant candidate (see :func:`ranking_scores`)."""
+    return ranking_scores(vectors, labels, 1, groups)["mrr"]
+
+
+def ndcg_at_k(vectors: np.ndarray, labels: Sequence[Any] | np.ndarray, k: int = 10,
+              groups: Sequence[Any] | np.ndarray | None = None) -> float:
+    """Mean binary-relevance nDCG of the top ``k`` (see :func:`ranking_scores`)."""
+    return ranking_scores(vectors, labels, k, groups)[f"ndcg@{max(1, int(k))}"]
+
+
 def cluster_scores(labels_true: Sequence[Any] | np.ndarray, labels_pred: Sequence[Any] | np.ndarray) -> dict[str, float]:
     """Agreement of a clustering with reference labels: ``{"nmi": ..., "ari": ...}``."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -158,12 +235,11 @@ def cluster_scores(labels_true: Sequence[Any] | np.ndarray, labels_pred: Sequenc
 
 
 def trustworthiness(vectors: np.ndarray, xy: np.ndarray, k: int = 10) -> float:
-    """Map faithfulness in ``[0, 1]`` (sklearn): are map neighbours true (cosine) neighbours?"""
-    from sklearn.manifold import trustworthiness as _tw
+    """Map faithfulness in ``[0, 1]``: are map neighbours true (cosine) neighbours? NaN below 3 points.
 
-    x = unit_rows(vectors)
-    n = x.shape[0]
-    if n < 3:
-        return float("nan")
-    kk = int(max(1, min(k, (n - 1) // 2)))
-    return float(_tw(x, np.asarray(xy, dtype=np.float32), n_neighbors=kk, metric="cosine"))
+    Computed, with continuity and per-point preservation, by :mod:`core.maps.faithfulness`
+    (exact, memory-bounded chunks).
+    """
+    from core.maps.faithfulness import map_faithfulness
+
+    return map_faithfulness(vectors, xy, k).trustworthiness
