@@ -51,6 +51,7 @@ class Snapshot:
     vectors: np.ndarray  # float32 [N, D]
     map: MapResult | None = None
     labelling: Labelling | None = None
+    names: dict[int, str] | None = None  # the labelling's cluster names (from the sounds' tags)
 
 
 @dataclass(slots=True)
@@ -233,6 +234,14 @@ class Library:
         )
         return labelling
 
+    def cluster_names(self, ids: np.ndarray, labels: np.ndarray, sounds: list[SoundRow] | None = None
+                      ) -> dict[int, str]:
+        """Names for the clusters ``labels`` of the sounds ``ids``, from their tags (:mod:`core.maps.naming`)."""
+        from core.maps.naming import cluster_names
+
+        tags = {r.id: r.tags for r in (sounds if sounds is not None else self.sounds())}
+        return cluster_names(labels, [tags.get(int(i), []) for i in ids])
+
     def snapshot(self, model: str, projection: ProjectionParams | None = None,
                  method: str = DEFAULT_CLUSTER_METHOD, params: dict | ClusterParams | None = None) -> Job[Snapshot]:
         """Job: read what the catalog holds for ``model`` (sounds, vectors, the cached map and clusters).
@@ -249,6 +258,8 @@ class Library:
             snap.map = self.cached_map(model, projection, ids)
             if method is not None:
                 snap.labelling = self.cached_labelling(model, method, params, ids=ids)
+            if snap.labelling is not None:
+                snap.names = self.cluster_names(ids, snap.labelling.labels, sounds)
         yield Progress(stage=LOAD, done=3, total=3)
         return snap
 

@@ -140,8 +140,11 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         sizes = labelling.sizes()
         noise = sizes.pop(-1, 0)
         print(f"{args.cluster_method} {params.as_dict()}: {len(sizes)} clusters, {noise} noise points")
+        ids, _ = lib.vectors(args.model)
+        names = lib.cluster_names(ids, labelling.labels)
         for label, size in sorted(sizes.items()):
-            print(f"  {cluster_name(label)}: {size} sounds")
+            named = f" ({names[label]})" if names.get(label, cluster_name(label)) != cluster_name(label) else ""
+            print(f"  {cluster_name(label)}{named}: {size} sounds")
     return 0
 
 

@@ -31,6 +31,7 @@ from core.embedding.report import EmbedBatch
 from core.jobs import LOAD, Progress
 from core.library import Snapshot, SoundList
 from desktop_app.model.settings import Settings
+from core.maps.naming import cluster_names
 from core.maps.params import CLUSTER_METHODS, ProjectionParams, cluster_params
 from desktop_app.model.session import SessionState
 from desktop_app.controllers.jobs import JobHandle, JobManager
@@ -155,7 +156,7 @@ class Pipeline(QObject):
             return
         self.state.set_vectors(snap.ids, snap.vectors, None if snap.map is None else snap.map.xy)
         if snap.labelling is not None and snap.labelling.method == self.state.colour_by:
-            self.state.set_labelling(snap.labelling.labels, snap.ids, labelling=snap.labelling)
+            self.state.set_labelling(snap.labelling.labels, snap.ids, snap.names, labelling=snap.labelling)
 
     def _retire_library(self) -> None:
         if self.library is None:
@@ -285,8 +286,13 @@ class Pipeline(QObject):
     def _cluster_done(self, gen: int, mode: str, ids: np.ndarray, labelling: Any) -> None:
         if not self._current(gen) or mode != self.state.colour_by:
             return
-        self.state.set_labelling(labelling.labels, ids, labelling=labelling)
+        self.state.set_labelling(labelling.labels, ids, self._names(ids, labelling.labels), labelling=labelling)
         self._mark_done("cluster")
+
+    def _names(self, ids: np.ndarray, labels: np.ndarray) -> dict[int, str]:
+        """Cluster names from the sounds' tags (already in memory: no catalog read on this thread)."""
+        infos = self.state.sounds
+        return cluster_names(labels, [infos[int(i)].tags if int(i) in infos else [] for i in ids])
 
     def remap(self, recompute: bool = False) -> None:
         """Recompute the 2-D map with the current projection parameters."""

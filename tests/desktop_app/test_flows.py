@@ -61,6 +61,7 @@ def _open(qtbot, win, root: Path) -> None:
     win.open_library(root)
     qtbot.waitUntil(lambda: win.pipeline.ready, timeout=READY_MS)
     qtbot.waitUntil(lambda: not win.jobs.is_busy(), timeout=READY_MS)
+    win.binding.flush()
 
 
 def test_cli_then_gui_store_one_labelling_and_one_map(qtbot, window, fresh_synth, capsys) -> None:
@@ -78,10 +79,13 @@ def test_cli_then_gui_store_one_labelling_and_one_map(qtbot, window, fresh_synth
     assert [(x["id"], x["created"]) for x in after_m] == [(x["id"], x["created"]) for x in maps]
     assert "cluster" not in win.started_kinds and "map" not in win.started_kinds  # nothing recomputed
     # the same clusters, with the same numbers and names, in the CLI and the legend
-    pairs = (line.strip().rsplit(": ", 1) for line in printed.splitlines()[1:])
-    sizes = {name: int(n.split()[0]) for name, n in pairs}
+    pairs = [line.strip().rsplit(": ", 1) for line in printed.splitlines()[1:]]
+    # "Cluster 2 (noise): 4 sounds": the number, the name the legend shows, the size
+    sizes = {head.partition(" (")[2].rstrip(")") or head: int(n.split()[0]) for head, n in pairs}
     legend = {e.name: e.size for e in win.map.legend_entries()}
-    assert sizes == legend and "Cluster 1" in legend
+    assert sizes == legend and len(legend) >= 2
+    numbers = {head.partition(" (")[0] for head, _ in pairs}
+    assert numbers == {f"Cluster {k}" for k in range(1, len(legend) + 1)}
     assert win.shown_errors == []
 
 
