@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu
 
 from core.resources import demo_dir
 from desktop_app.views.map.binding import MapBinding
@@ -30,8 +30,9 @@ from desktop_app.views.panels.controls import ControlsPanel
 from desktop_app.views.panels.details import DetailsPanel
 from desktop_app.views.dialogs.failures import FailureReport, failure_link_text
 from desktop_app.views.panels.job_bar import JobBar
+from desktop_app.views.panels.search_results import SearchResults, vocabulary_words
 from desktop_app.views.panels.status_line import StatusLine
-from desktop_app.views.panels.scroll import scrollable
+from desktop_app.views.panels.docks import add_docks
 from desktop_app.views.map.view import MapView
 from desktop_app.views.panels.neighbor_list import NeighborList
 from desktop_app.views.presenter import Presenter
@@ -100,26 +101,14 @@ class MainWindow(QMainWindow):
         self.controls = ControlsPanel()
         self.details = DetailsPanel()
         self.neighbors = NeighborList()
+        self.search_results = SearchResults()
         self.failure_report = FailureReport(self)
         self.presenter = Presenter(self, self.map, self.state, self.play_row, self.binding.set_annotations,
                                    seconds_per_stop=self.settings.tour_seconds)
-        self.docks: dict[str, QDockWidget] = {}
-        for key, title, widget, area in (
-            ("controls", "Controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("details", "Sound", self.details, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("neighbours", "Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock-{key}")
-            dock.setWidget(scrollable(widget) if key != "neighbours" else widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            self.addDockWidget(area, dock)
-            self.docks[key] = dock
-        # The map gets at least 65 % of a 1440-wide window; panels scroll rather than overlap.
-        self.resizeDocks([self.docks["controls"], self.docks["details"]], [250, 220], Qt.Orientation.Horizontal)
-        self.setMinimumSize(720, 480)
+        self.docks = add_docks(self, [
+            ("controls", "Controls", self.controls, "left"), ("details", "Sound", self.details, "right"),
+            ("neighbours", "Neighbours", self.neighbors, "right"), ("search", "Search", self.search_results, "right"),
+        ], tabs=[("neighbours", "search")], widths={"controls": 250, "details": 220})
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -169,9 +158,15 @@ class MainWindow(QMainWindow):
         ev.failures.connect(self._on_failures)
         ev.status.connect(self.status_label.set_state)
         ev.query.connect(lambda q, rows: c.set_match_count(q, None if rows is None else len(rows)))
+        ev.query.connect(self._on_query)
+        self.search_results.attach(c.search)
+        self.search_results.selectRequested.connect(lambda row, play: self.select_row(row, play=play))
+        self.search_results.clearRequested.connect(c.search.clear)
         ev.model.connect(lambda _m: self.neighbors.clear())
         self.pipeline.previewReady.connect(self._on_preview)
         self.pipeline.libraryOpened.connect(self._on_library_opened)
+        self.pipeline.embedFinished.connect(lambda _r: self.search_results.set_vocabulary(
+            vocabulary_words(self.state.sounds.values())))
 
     # --------------------------------------------------------------------- libraries
     def open_library(self, folder: str | Path) -> bool:
@@ -337,6 +332,11 @@ class MainWindow(QMainWindow):
         if n:
             self.notify(f"{n} sound{'s' if n != 1 else ''} selected — File ▸ Export sounds "
                                          "copies them or writes a playlist/table", 8000)
+
+    def _on_query(self, query: str, _rows: Any) -> None:
+        self.search_results.set_results(query, self.state.results, self.state.names())
+        if query:
+            self.docks["search"].raise_()
 
     def _on_neighbors(self, pairs: list[tuple[int, float]]) -> None:
         sel = self.state.selected

@@ -59,6 +59,7 @@ class SessionState:
         self.hovered: int | None = None
         self.query = ""
         self.matches: np.ndarray | None = None
+        self.results: list[tuple[int, float, tuple[str, ...]]] = []
         self.neighbors: list[tuple[int, float]] = []
         self.failures: list[tuple[str, str]] = []
         self._row_of: dict[int, int] = {}
@@ -76,6 +77,7 @@ class SessionState:
         self.failures = []
         self.query = ""
         self.matches = None
+        self.results = []
         self._reselect = None
         self._reset_rows(np.zeros(0, dtype=np.int64), None)
         self.events.library.emit(library)
@@ -358,20 +360,35 @@ class SessionState:
         self.events.neighbors.emit(out)
 
     def set_query(self, query: str, *, force: bool = False) -> None:
-        """Search names, folders and tags; every whitespace-separated term must match."""
+        """Search by word (:func:`core.finding.search.search`): names, folders and tags through the
+        synonym table ("kick" finds ``BD_02``), then sounds that sound like the matches.
+
+        ``matches``: rows that match every word (highlighted on the map); ``results``: the ranked list
+        ``(row, score, matched words)``: sounds matching more words first, then sounds matching some,
+        then the similar sounds (no matched words).
+        """
         query = query.strip()
         if query == self.query and not force:
             return
         self.query = query
-        self.matches = self.match(query) if query else None
+        self.results = self._search(query) if query else []
+        self.matches = self.match(query, self.results) if query else None
         self.events.query.emit(query, self.matches)
 
-    def match(self, query: str) -> np.ndarray:
-        terms = [t for t in query.lower().split() if t]
-        rows: list[int] = []
-        for r, sid in enumerate(self.ids.tolist()):
-            s = self.sounds.get(int(sid))
-            hay = (s.relpath + " " + " ".join(s.tags)).lower() if s else ""
-            if all(t in hay for t in terms):
-                rows.append(r)
-        return np.asarray(rows, dtype=np.int64)
+    def _search(self, query: str, similar: int = 20) -> list[tuple[int, float, tuple[str, ...]]]:
+        from core.finding.search import search
+
+        infos = [self.sounds.get(int(i)) for i in self.ids.tolist()]
+        rows = [r for r, s in enumerate(infos) if s is not None]
+        vectors = self.vectors if self.vectors is not None and len(self.vectors) == len(self.ids) else None
+        hits = search([infos[r] for r in rows], query, ids=self.ids[rows] if vectors is not None else None,
+                      vectors=None if vectors is None else vectors[rows])
+        matched = sum(1 for h in hits if h.matched)
+        hits = hits[: matched + similar]
+        return [(r, h.score, h.matched) for h in hits if (r := self.row_of(h.sound_id)) is not None]
+
+    def match(self, query: str, results: list[tuple[int, float, tuple[str, ...]]] | None = None) -> np.ndarray:
+        """Rows whose names, folders or tags match every word of ``query`` (through synonyms)."""
+        words = {" ".join(w.lower().split()) for w in query.split()}
+        results = self._search(query, similar=0) if results is None else results
+        return np.asarray(sorted(r for r, _s, m in results if words <= set(m)), dtype=np.int64)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from desktop_app.model.settings import Settings
@@ -199,3 +200,39 @@ def test_actions_say_what_happened_and_hidden_clusters_draw_nothing(qtbot, windo
     assert len(win.map._layers.selected.data) == 0  # noqa: SLF001
     xs, _ = win.map._layers.lines.getData()  # noqa: SLF001
     assert xs is None or len(xs) == 0
+
+
+def test_search_lists_results_steps_with_the_keys_and_suggests_words(qtbot, window, tmp_path) -> None:
+    """Issue 9 "Search" and issue 10 "search by word": "kick" finds BD_02 through the synonym table;
+    Enter and the arrow keys step through the results (selecting and playing), Esc clears."""
+    import soundfile as sf
+
+    from tests.synth import make_sound
+
+    rng = np.random.default_rng(3)
+    for folder, names, kind in (("Drums", ["BD_01.wav", "BD_02.wav", "PearlKick-Soft.wav"], "click"),
+                                ("Drums", ["SN_01.wav", "snare_2.wav"], "noise"),
+                                ("Pads", ["warm_pad.wav", "dark_pad.wav", "pad_three.wav"], "tone")):
+        (tmp_path / "lib" / folder).mkdir(parents=True, exist_ok=True)
+        for n in names:
+            sf.write(tmp_path / "lib" / folder / n, make_sound(kind, rng), 22050)
+    win = window()
+    _open(qtbot, win, tmp_path / "lib")
+    box = win.controls.search
+    box.setText("kick")
+    win.controls.flush()
+    names = {win.state.info(r).name for r in win.state.matches}
+    assert names == {"BD_01.wav", "BD_02.wav", "PearlKick-Soft.wav"}
+    panel = win.search_results
+    assert panel.list.count() > 3  # the matches, then sounds like them
+    assert "match" in panel.title.text()
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    first = panel.list.item(0).data(Qt.ItemDataRole.UserRole)
+    assert win.state.selected == first
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    assert win.state.selected == panel.list.item(1).data(Qt.ItemDataRole.UserRole)
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    win.controls.flush()  # the search is debounced while typing
+    assert box.text() == "" and win.state.matches is None and panel.list.count() == 0
+    words = panel._words.stringList()  # noqa: SLF001 - what the completer offers
+    assert "pad" in words and "kick" in words
