@@ -138,7 +138,7 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
     for name, rect in views.items():
         nt = timeit(frame_timer(app, naive, nvb, rect, True), slow_reps)
         mt = timeit(frame_timer(app, view.plot, view.vb, rect, True), reps)
-        drawn, vis = view.scatter_item().last_drawn, view.scatter_item().last_visible
+        drawn, vis = view.cloud.last_drawn, view.cloud.last_visible
         st = timeit(frame_timer(app, view.plot, view.vb, rect, False), reps)
         rows.append((f"{n:,}: frame, view moved, {name} ({vis:,} in view, {drawn:,} drawn)",
                      fmt(nt), fmt(mt), f"{nt[0] / mt[0]:.1f}×"))
@@ -193,7 +193,7 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
 
     # ---------------------------------------------------------------- recolour
     lab2 = np.where(lab >= 0, (lab + 7) % 30, -1)
-    item_before = view.scatter_item()
+    item_before = view.cloud
 
     def naive_recolour() -> None:
         item.setBrush(brushes_for(lab2))
@@ -210,7 +210,7 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
     nrc = timeit(naive_recolour, slow_reps)
     nrb = timeit(naive_rebuild, slow_reps)
     mrc = timeit(mine_recolour, reps)
-    assert view.scatter_item() is item_before
+    assert view.cloud is item_before
     rows.append((f"{n:,}: recolour (setBrush list vs set_labels)", fmt(nrc, 0), fmt(mrc, 0),
                  f"{nrc[0] / mrc[0]:.1f}×"))
     rows.append((f"{n:,}: recolour (setData rebuild vs set_labels)", fmt(nrb, 0), fmt(mrc, 0),

@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         # map → state / playback
         m.pointClicked.connect(lambda row: self.select_row(row, play=True))
         m.pointDoubleClicked.connect(lambda row: self.select_row(row, play=True, fly=True))
+        m.pointStepped.connect(lambda row: self.select_row(row, play=False))  # Space plays it
         m.pointHovered.connect(lambda row: st.hover(row if row >= 0 else None))
         m.scrubRequested.connect(self.play_row)
         m.selectionChanged.connect(st.set_selection)

@@ -112,12 +112,12 @@ def test_switching_colouring_changes_brushes_not_the_item(qtbot, make_window, sy
     root, truth = synth_dir
     win = make_window()
     open_and_wait(qtbot, win, root)
-    item = win.map.scatter_item()
+    item = win.map.cloud
     before = item.row_colors().copy()
     combo = win.controls.colour
     combo.setCurrentIndex(combo.findData("folder"))
     win.binding.flush()
-    assert win.map.scatter_item() is item
+    assert win.map.cloud is item
     after = item.row_colors()
     assert not np.array_equal(before, after)
     folders = {Path(r).parent.name for r in truth}
@@ -131,7 +131,7 @@ def test_switching_colouring_changes_brushes_not_the_item(qtbot, make_window, sy
     qtbot.waitUntil(lambda: win.state.labelling is not None and win.state.labelling.method == "kmeans",
                     timeout=60_000)
     win.binding.flush()
-    assert win.map.scatter_item() is item
+    assert win.map.cloud is item
     assert len(set(win.state.labels.tolist())) == min(win.state.cluster_params["kmeans"]["k"], len(truth))
 
 
@@ -240,7 +240,7 @@ def test_presentation_mode_and_cluster_tour(qtbot, make_window, synth_dir) -> No
     assert p.active and not win.docks["controls"].isVisible() and win.map.hover_to_play()
     assert win.map.point_size() > size
     win.binding.flush()
-    assert len(win.map.annotation_items()) == len(set(win.state.labels.tolist()) - {-1})
+    assert len(win.map._layers.annotations) == len(set(win.state.labels.tolist()) - {-1})
     assert p.start_tour()
     first = p.current_stop()
     qtbot.waitUntil(lambda: win.state.selected == first.rows[0], timeout=10_000)

@@ -27,6 +27,8 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 _T = QtCore.QEvent.Type
 _KM = QtCore.Qt.KeyboardModifier
 _LEFT = QtCore.Qt.MouseButton.LeftButton
+_K = QtCore.Qt.Key
+_ARROWS = {_K.Key_Left: (-1, 0), _K.Key_Right: (1, 0), _K.Key_Up: (0, 1), _K.Key_Down: (0, -1)}
 
 
 class MapMouse(QtCore.QObject):
@@ -39,6 +41,7 @@ class MapMouse(QtCore.QObject):
         self._press: dict | None = None
         vp = view.plot.viewport()
         vp.setMouseTracking(True)
+        vp.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)  # a click focuses the map: arrows walk it
         vp.installEventFilter(self)
 
     def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:  # noqa: N802
@@ -56,6 +59,10 @@ class MapMouse(QtCore.QObject):
             return False
         if t == _T.Leave:
             self.view._set_hover(-1)  # noqa: SLF001
+        if t == _T.KeyPress and ev.key() in _ARROWS and not ev.modifiers():
+            dx, dy = _ARROWS[ev.key()]
+            self.view.step_selection(dx, dy)
+            return True
         return False
 
     # ------------------------------------------------------------------------------------------

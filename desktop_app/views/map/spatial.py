@@ -60,6 +60,28 @@ def points_in_polygon(px: np.ndarray, py: np.ndarray, vertices: np.ndarray) -> n
     return inside
 
 
+def step_towards(xy: np.ndarray, row: int, dx: float, dy: float, enabled: np.ndarray | None = None) -> int:
+    """The point to move to from ``row`` in direction ``(dx, dy)`` (arrow keys on the map), or -1.
+
+    Candidates lie within 60° of the direction; the nearest wins, with points off the axis counting
+    as farther (distance × (1 + 2·(1 − cos θ))), so "right" means the next point to the right.
+    """
+    n = xy.shape[0]
+    if not 0 <= row < n:
+        return -1
+    d = np.asarray(xy, dtype=np.float64) - xy[row]
+    dist = np.hypot(d[:, 0], d[:, 1])
+    norm = float(np.hypot(dx, dy)) or 1.0
+    cos = (d[:, 0] * dx + d[:, 1] * dy) / (norm * np.where(dist > 0, dist, 1.0))
+    ok = (dist > 0) & (cos > 0.5) & np.isfinite(dist)
+    if enabled is not None:
+        ok &= enabled
+    if not ok.any():
+        return -1
+    score = np.where(ok, dist * (1.0 + 2.0 * (1.0 - cos)), np.inf)
+    return int(np.argmin(score))
+
+
 class PointIndex:
     """Uniform-grid spatial index over ``xy`` ``[N, 2]``; answers return row numbers into ``xy``.
 

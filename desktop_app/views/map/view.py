@@ -27,7 +27,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.views.map.spatial import PointIndex
+from desktop_app.views.map.spatial import PointIndex, step_towards
 from desktop_app.views.panels.legend import LegendWidget
 from desktop_app.views.map.camera import ViewAnimator, rows_box
 from desktop_app.views.map.image import export_map_image
@@ -49,6 +49,7 @@ class MapView(QtWidgets.QWidget):
     pointHovered = QtCore.Signal(int)
     pointClicked = QtCore.Signal(int)
     pointDoubleClicked = QtCore.Signal(int)
+    pointStepped = QtCore.Signal(int)  # arrow keys moved the selection here
     backgroundClicked = QtCore.Signal()
     selectionChanged = QtCore.Signal(object)  # np.ndarray int64 rows
     legendToggled = QtCore.Signal(object)  # set[int] hidden labels
@@ -72,10 +73,10 @@ class MapView(QtWidgets.QWidget):
         self.vb.sigRangeChangedManually.connect(self._on_manual_range)
         self.vb.sigRangeChanged.connect(lambda *_: self._hover >= 0 and self._place_hover_label())
 
-        self._cloud = PointCloudItem(max_points=max_points)
-        self._cloud.setZValue(0)
-        self.vb.addItem(self._cloud)
-        self._layers = MapLayers(self.vb, self._cloud, max_points // 2)
+        self.cloud = PointCloudItem(max_points=max_points)  # the one item drawing the points
+        self.cloud.setZValue(0)
+        self.vb.addItem(self.cloud)
+        self._layers = MapLayers(self.vb, self.cloud, max_points // 2)
         self._band = RubberBand(self.vb)
         self._hover_text = HoverLabel(self.plot.viewport())
 
@@ -130,7 +131,7 @@ class MapView(QtWidgets.QWidget):
         self._selection = _EMPTY
         self._selected = -1
         self._set_hover(-1)
-        self._cloud.set_data(xy)
+        self.cloud.set_data(xy)
         self._layers.set_highlight(None)
         self._layers.set_selection(_EMPTY)
         self._layers.set_selected(-1)
@@ -150,7 +151,7 @@ class MapView(QtWidgets.QWidget):
             raise ValueError(f"expected {self._xy.shape[0]} points, got {xy.shape[0]}")
         self._xy = xy
         self._index.update(xy)
-        self._cloud.set_positions(xy)
+        self.cloud.set_positions(xy)
         self._refresh_layers()
         if not self._user_moved and not self._camera.is_running():
             self.vb.autoRange(padding=0.04)
@@ -161,10 +162,6 @@ class MapView(QtWidgets.QWidget):
 
     def point_count(self) -> int:
         return int(self._xy.shape[0])
-
-    def scatter_item(self) -> PointCloudItem:
-        """The one item drawing the points (never replaced)."""
-        return self._cloud
 
     def index(self) -> PointIndex:
         return self._index
@@ -205,22 +202,18 @@ class MapView(QtWidgets.QWidget):
 
     def _apply_styles(self) -> None:
         self._groups, self._styles = self._coloring.groups_and_styles(self._point_size)
-        self._cloud.set_groups(self._groups, self._styles)
+        self.cloud.set_groups(self._groups, self._styles)
         self._refresh_layers()
 
     def _apply_enabled(self) -> None:
         self._enabled = self._coloring.enabled_mask(self._hidden)
-        self._cloud.set_enabled(self._enabled)
+        self.cloud.set_enabled(self._enabled)
         self._layers.show_annotations_except(self._hidden)
         if self._hover >= 0 and self._enabled is not None and not self._enabled[self._hover]:
             self._set_hover(-1)
         self._refresh_layers()
 
     # ================================================================ overlays
-    def set_background(self, color: str | QtGui.QColor) -> None:
-        """Plot background colour (dark by default; light for printed slides)."""
-        self.plot.setBackground(color)
-
     def set_point_size(self, px: float) -> None:
         """Point diameter in pixels (noise is drawn at 60%)."""
         self._point_size = float(max(1.0, px))
@@ -262,17 +255,9 @@ class MapView(QtWidgets.QWidget):
         else:
             self._layers.set_neighbors((int(row), np.asarray(neighbor_rows, dtype=np.int64)))
 
-    def neighbor_segments(self) -> tuple[np.ndarray, np.ndarray]:
-        """(xs, ys) of the neighbour line segments as drawn (pairs of points)."""
-        xs, ys = self._layers.lines.getData()
-        return (np.zeros(0), np.zeros(0)) if xs is None else (xs, ys)
-
     def set_cluster_annotations(self, notes: dict[int, tuple[float, float, str]]) -> None:
         """Large text labels at (x, y) per cluster label (presentation mode); {} clears."""
         self._layers.set_annotations(notes, self.label_color, self._hidden)
-
-    def annotation_items(self) -> list[pg.TextItem]:
-        return [item for _, item in self._layers.annotations]
 
     def _refresh_layers(self) -> None:
         self._layers.set_context(self._xy, self._enabled, self._groups, self._styles, self._point_size)
@@ -370,6 +355,18 @@ class MapView(QtWidgets.QWidget):
             self.finish_selection(_EMPTY)
         self.set_selected(row)
         self.pointClicked.emit(row)
+
+    def step_selection(self, dx: float, dy: float) -> None:
+        """Arrow keys: select the nearest visible point in that direction (``pointStepped(row)``);
+        with nothing selected, the point nearest the middle of the view."""
+        if self._selected < 0:
+            x0, y0, x1, y1 = self.view_rect()
+            row = self._index.nearest((x0 + x1) / 2, (y0 + y1) / 2, 1e9, mask=self._enabled)
+        else:
+            row = step_towards(self._xy, self._selected, dx, dy, self._enabled)
+        if row >= 0:
+            self.set_selected(row)
+            self.pointStepped.emit(row)
 
     def finish_selection(self, rows: np.ndarray) -> None:
         """Set the multi-selection from a user gesture and emit ``selectionChanged``."""

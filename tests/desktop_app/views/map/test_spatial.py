@@ -174,3 +174,18 @@ def test_draw_order_lod_is_grouped_stable_and_complete() -> None:
         assert np.all((groups[f4.rows[f4.bounds[k] : f4.bounds[k + 1]]] + 1) % 7 == g)
     lod.set_positions(xy + 1000)
     assert lod.select(big, n).rows.size == 0
+
+
+def test_step_towards_picks_the_next_point_in_that_direction() -> None:
+    from desktop_app.views.map.spatial import step_towards
+
+    xy = np.array([[0, 0], [1, 0.1], [3, 0], [0, 1], [-1, 0], [0.5, 1.3], [0, -2]], dtype=np.float32)
+    assert step_towards(xy, 0, 1, 0) == 1  # right: the nearest point on that side
+    assert step_towards(xy, 0, 0, 1) == 3  # up
+    assert step_towards(xy, 0, -1, 0) == 4
+    assert step_towards(xy, 0, 0, -1) == 6
+    assert step_towards(xy, 4, -1, 0) == -1  # nothing further left
+    hidden = np.ones(len(xy), bool)
+    hidden[1] = False
+    assert step_towards(xy, 0, 1, 0, hidden) == 2  # hidden points are skipped
+    assert step_towards(xy, 99, 1, 0) == -1

@@ -100,10 +100,10 @@ def test_click_and_double_click(view: MapView, qtbot) -> None:  # noqa: ANN001
 
 def test_recolour_keeps_the_item_and_changes_what_is_drawn(view: MapView, qtbot) -> None:  # noqa: ANN001
     _, labs = grid_points()
-    item = view.scatter_item()
+    item = view.cloud
     before = item.row_colors().copy()
     view.set_labels(labs)
-    assert view.scatter_item() is item
+    assert view.cloud is item
     after = item.row_colors().copy()
     assert not np.array_equal(before, after)
     # every blob has one colour, blobs differ
@@ -115,7 +115,7 @@ def test_recolour_keeps_the_item_and_changes_what_is_drawn(view: MapView, qtbot)
     labs2 = labs.copy()
     labs2[labs == 0] = -1
     view.set_labels(labs2)
-    assert view.scatter_item() is item
+    assert view.cloud is item
     c0 = QtGui.QColor.fromRgba(int(item.row_colors()[0]))
     assert c0.alpha() < 255 and abs(c0.red() - c0.blue()) < 30
     # the rendered pixels follow: centre of blob 3 has blob 3's colour
@@ -140,7 +140,7 @@ def test_hidden_labels_from_legend_and_api(view: MapView, qtbot) -> None:  # noq
     assert view.pick(vp_pos(view, 25 + 12)) == -1  # blob 1 hidden: nothing to pick
     assert view.pick(vp_pos(view, 12)) == 12
     view.plot.grab()
-    assert view.scatter_item().last_visible == 75
+    assert view.cloud.last_visible == 75
     view.set_hidden_labels({0, 2})
     assert view.legend.hidden() == {0, 2}
     assert view.pick(vp_pos(view, 25 + 12)) == 25 + 12
@@ -217,9 +217,9 @@ def test_fly_to_ends_at_target(view: MapView, qtbot) -> None:  # noqa: ANN001
 
 def test_update_positions_autoranges_and_moves_picking(view: MapView) -> None:
     xy = view.positions().copy()
-    item = view.scatter_item()
+    item = view.cloud
     view.update_positions(xy * 3 + 100)
-    assert view.scatter_item() is item
+    assert view.cloud is item
     x0, y0, x1, y1 = view.view_rect()
     assert x0 <= 100 and x1 >= 172 and y0 <= 100 and y1 >= 172
     assert view.pick(vp_pos(view, 12)) == 12
@@ -231,21 +231,21 @@ def test_highlight_neighbors_annotations_and_point_size(view: MapView) -> None:
     _, labs = grid_points()
     view.set_labels(labs)
     view.set_highlight([3, 4, 60])
-    assert view.scatter_item().opacity() < 0.5
+    assert view.cloud.opacity() < 0.5
     np.testing.assert_array_equal(view.highlight(), [3, 4, 60])
     view.set_highlight(None)
-    assert view.scatter_item().opacity() == 1.0
+    assert view.cloud.opacity() == 1.0
     view.set_selected(12)
     view.set_neighbor_lines(12, [13, 14, 40])
-    xs, ys = view.neighbor_segments()
+    xs, ys = view._layers.lines.getData()  # noqa: SLF001
     assert len(xs) == 6 and xs[0] == view.positions()[12, 0] and xs[5] == view.positions()[40, 0]
     view.set_cluster_annotations({0: (2.0, 2.0, "Kicks"), 3: (22.0, 22.0, "Pads")})
-    items = view.annotation_items()
+    items = [item for _, item in view._layers.annotations]  # noqa: SLF001
     assert [i.textItem.toPlainText() for i in items] == ["Kicks", "Pads"]
     view.set_hidden_labels({3})
     assert items[0].isVisible() and not items[1].isVisible()
     view.set_point_size(12)
-    assert view.scatter_item().styles()[1].size == 12
+    assert view.cloud.styles()[1].size == 12
 
 
 def test_export_png_and_svg(view: MapView, tmp_path) -> None:  # noqa: ANN001
@@ -316,8 +316,26 @@ def test_large_map_draws_a_bounded_subset_and_all_when_zoomed_in(qtbot) -> None:
     xy = rng.normal(0, 10, (60000, 2)).astype(np.float32)
     v.set_points(xy, [""] * len(xy))
     v.plot.grab()
-    item = v.scatter_item()
+    item = v.cloud
     assert item.last_visible == 60000 and item.last_drawn <= 5000
     v.fly_to((0.0, 0.0), 1.0, duration_ms=0)
     v.plot.grab()
     assert 0 < item.last_visible <= 5000 and item.last_drawn == item.last_visible
+
+
+def test_arrow_keys_walk_the_map(view: MapView, qtbot) -> None:  # noqa: ANN001
+    """Issue 9: the arrow keys move the selection to the nearest point in that direction."""
+    vp = view.plot.viewport()
+    stepped: list[int] = []
+    view.pointStepped.connect(stepped.append)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=vp_pos(view, 42))
+    assert view.selected() == 42 and vp.hasFocus()
+    x, y = view.positions()[42]
+    qtbot.keyClick(vp, Qt.Key.Key_Right)
+    assert stepped and view.selected() == stepped[-1] != 42
+    nx, ny = view.positions()[view.selected()]
+    assert nx > x and abs(ny - y) <= abs(nx - x)
+    qtbot.keyClick(vp, Qt.Key.Key_Left)
+    assert view.selected() == 42  # and back
+    qtbot.keyClick(vp, Qt.Key.Key_Up)
+    assert view.positions()[view.selected()][1] > y
