@@ -112,7 +112,9 @@ def _run(args: argparse.Namespace, headless_run: bool) -> int:
                 exit_code["value"] = 1
             n = len(win.state.ids)
             k = len(set(win.state.labels.tolist()) - {-1})
-            print(f"smoke: map ready with {n} sounds, {k} clusters, {len(win.state.failures)} unreadable files")
+            loose = int((win.state.labels < 0).sum())
+            print(f"smoke: map ready with {n} sounds ({win.state.model}), {k} clusters, {loose} unassigned "
+                  f"({100 * loose / max(1, n):.0f} %), {len(win.state.failures)} unreadable files")
             win.close()
             app.quit()
 

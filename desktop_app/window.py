@@ -33,6 +33,7 @@ from desktop_app.views.panels.job_bar import JobBar
 from desktop_app.views.panels.search_results import SearchResults, vocabulary_words
 from desktop_app.views.panels.status_line import StatusLine
 from desktop_app.views.panels.docks import add_docks
+from desktop_app.views.map.spatial import auto_point_size
 from desktop_app.views.map.view import MapView
 from desktop_app.views.panels.neighbor_list import NeighborList
 from desktop_app.views.presenter import Presenter
@@ -87,10 +88,10 @@ class MainWindow(QMainWindow):
         self.actions: dict[str, QAction] = build_menus_and_toolbar(self)
         self._wire()
         self.player.stateChanged.connect(self._on_play_state)
-        self.map.set_point_size(s.point_size)
+        self._apply_point_size()
         self.map.set_hover_to_play(s.hover_to_play)
         self.controls.set_values(colour_by=self.state.colour_by, projection=self.state.projection,
-                                 cluster_params=self.state.cluster_params, point_size=s.point_size)
+                                 cluster_params=self.state.cluster_params, point_size=self.map.point_size())
         restore_window(self)
 
     # ------------------------------------------------------------------------ assembly
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         m.contextMenuRequested.connect(lambda row, pos: show_map_context_menu(self, row, pos))
         m.legend.actionRequested.connect(lambda action, label: run_cluster_action(self, action, label))
         ev.selection.connect(self._on_selection)
+        ev.points.connect(self._apply_point_size)
         # panels → pipeline / state
         c = self.controls
         c.modelChanged.connect(self.pipeline.set_model)
@@ -365,6 +367,12 @@ class MainWindow(QMainWindow):
         self.failure_report.raise_()
 
     # ----------------------------------------------------------------------- options
+    def _apply_point_size(self) -> None:
+        """The chosen size, or (never chosen) one that suits the number of sounds."""
+        px = self.settings.point_size if self.settings.point_size > 0 else auto_point_size(len(self.state.ids))
+        if not self.presenter.active and px != self.map.point_size():
+            self.map.set_point_size(px)
+
     def set_point_size(self, px: float) -> None:
         self.settings.point_size = float(px)
         if not self.presenter.active:

@@ -78,7 +78,7 @@ def score_vectors(vectors: np.ndarray, labels: Sequence[str], groups: Sequence[s
     }
     n_classes = len(set(labels))
     params = {"hdbscan": {"min_cluster_size": max(3, len(labels) // 40)},
-              "kmeans": {"k": max(2, n_classes)}, "graph": {"k": 15, "resolution": 1.0}}
+              "kmeans": {"k": max(2, n_classes)}, "graph": {}}
     for method in clusterings:
         if len(labels) < 5:
             break

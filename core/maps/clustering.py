@@ -79,7 +79,7 @@ def _centroid_scores(x: np.ndarray, labels: np.ndarray, cosine: bool) -> np.ndar
 
 
 def hdbscan_labels(
-    vectors: np.ndarray, min_cluster_size: int = 5, min_samples: int | None = None
+    vectors: np.ndarray, min_cluster_size: int, min_samples: int | None = None
 ) -> Labelling:
     """HDBSCAN (euclidean on unit vectors, monotone with cosine); scores = outlier scores."""
     import hdbscan
@@ -101,7 +101,7 @@ def hdbscan_labels(
     return Labelling(renumber_by_size(raw), scores, "hdbscan", params)
 
 
-def kmeans_labels(vectors: np.ndarray, k: int = 8, seed: int = 42, *, cosine: bool = True) -> Labelling:
+def kmeans_labels(vectors: np.ndarray, k: int, seed: int = 42, *, cosine: bool = True) -> Labelling:
     """scikit-learn k-means (``n_init='auto'``); scores = distance to the centroid."""
     from sklearn.cluster import KMeans
 
@@ -147,7 +147,7 @@ def knn_edges(vectors: np.ndarray, k: int, *, cosine: bool = True) -> tuple[np.n
 
 
 def graph_communities(
-    vectors: np.ndarray, k: int = 15, resolution: float = 1.0, seed: int = 42, *, cosine: bool = True
+    vectors: np.ndarray, k: int, resolution: float, seed: int = 42, *, cosine: bool = True
 ) -> Labelling:
     """Louvain communities (networkx) of the undirected kNN graph weighted by similarity."""
     import networkx as nx
@@ -181,7 +181,7 @@ def cluster(
     ``params``: the method's parameters (:mod:`core.maps.params`), as an object or a dict of the
     fields to change from the defaults. The returned ``params`` include ``space``.
     """
-    p = cluster_params(method, params)
+    p = cluster_params(method, params, strict=True)
     if space not in ("embedding", "map"):
         raise ValueError("space must be 'embedding' or 'map'")
     if space == "map":

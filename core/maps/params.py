@@ -51,9 +51,12 @@ class _Params:
             out[k] = float(v) if isinstance(v, float) or ftype is float else v
         return out
 
-    def updated(self, values: dict[str, Any] | None) -> Any:
-        """A copy with the known, non-``None`` entries of ``values`` applied (unknown keys are ignored)."""
+    def updated(self, values: dict[str, Any] | None, *, strict: bool = False) -> Any:
+        """A copy with the known, non-``None`` entries of ``values`` applied. Unknown keys are ignored
+        (the CLI passes all its options), or refused with ``strict``."""
         names = {f.name for f in fields(self)}  # type: ignore[arg-type]
+        if strict and (unknown := set(values or {}) - names):
+            raise ValueError(f"{type(self).__name__} has no {', '.join(sorted(unknown))} (it has {', '.join(sorted(names))})")
         kw = {k: v for k, v in (values or {}).items() if k in names and v is not None}
         return replace(self, **kw) if kw else self  # type: ignore[type-var]
 
@@ -111,8 +114,8 @@ class GraphParams(_Params):
     """Louvain communities of the k-nearest-neighbour graph: every sound gets a cluster."""
 
     method: ClassVar[str] = "graph"
-    graph_k: int = _opt(15, "Links per sound", "graph: how many nearest sounds each sound is linked to in the kNN graph", 2, 200)
-    resolution: float = _opt(1.0, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
+    graph_k: int = _opt(10, "Links per sound", "graph: how many nearest sounds each sound is linked to in the kNN graph", 2, 200)
+    resolution: float = _opt(1.3, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
     seed: int = 42
 
 
@@ -120,15 +123,17 @@ ClusterParams = HdbscanParams | KMeansParams | GraphParams
 CLUSTER_PARAMS: dict[str, type[_Params]] = {"hdbscan": HdbscanParams, "kmeans": KMeansParams, "graph": GraphParams}
 
 
-def cluster_params(method: str, values: dict[str, Any] | ClusterParams | None = None) -> ClusterParams:
-    """The parameters of ``method``: its defaults, updated by ``values`` (a dict or a params object)."""
+def cluster_params(method: str, values: dict[str, Any] | ClusterParams | None = None, *,
+                   strict: bool = False) -> ClusterParams:
+    """The parameters of ``method``: its defaults, updated by ``values`` (a dict or a params object;
+    with ``strict`` a dict may only name the method's fields)."""
     if method not in CLUSTER_PARAMS:
         raise ValueError(f"unknown clustering method {method!r}; expected one of {CLUSTER_METHODS}")
     if isinstance(values, _Params):
         if values.method != method:
             raise ValueError(f"{type(values).__name__} are not {method} parameters")
         return values  # type: ignore[return-value]
-    return CLUSTER_PARAMS[method]().updated(values)  # type: ignore[return-value]
+    return CLUSTER_PARAMS[method]().updated(values, strict=strict)  # type: ignore[return-value]
 
 
 def labelled_fields(cls: type) -> list[Any]:

@@ -38,7 +38,7 @@ class Settings:
     projection: dict[str, float] = field(default_factory=default_projection_values)
     colour_by: str = DEFAULT_CLUSTER_METHOD
     cluster_params: dict[str, dict[str, float]] = field(default_factory=default_cluster_values)
-    point_size: float = 7.0
+    point_size: float = 0.0  # 0: sized for the number of sounds (the slider sets a fixed size)
     neighbors_k: int = DEFAULT_NEIGHBORS_K
     tour_seconds: float = 6.0
     path: Path | None = field(default=None, repr=False, compare=False)

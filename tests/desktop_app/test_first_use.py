@@ -123,6 +123,12 @@ def test_the_map_has_room_and_small_windows_do_not_overlap(qtbot, window, synth_
     _open(qtbot, win, root)
     qtbot.wait(50)
     assert win.map.plot.width() >= 0.65 * win.width(), (win.map.plot.width(), win.width())
+    # points sized for their count until the user picks a size
+    from desktop_app.views.map.spatial import auto_point_size
+
+    assert win.map.point_size() == auto_point_size(len(win.state.ids)) > auto_point_size(100_000)
+    win.set_point_size(5)
+    assert win.map.point_size() == 5
     assert win.map.legend.isVisible()  # over the map, not beside it
     assert win.map.legend.geometry().right() <= win.map.width() and win.map.legend.x() > win.map.width() / 2
     win.resize(900, 560)

@@ -60,6 +60,11 @@ def points_in_polygon(px: np.ndarray, py: np.ndarray, vertices: np.ndarray) -> n
     return inside
 
 
+def auto_point_size(n: int) -> float:
+    """A point diameter (px) that suits ``n`` points: big for a few dozen, small for a million."""
+    return float(np.clip(15.0 - 2.2 * np.log10(max(1, n)), 3.0, 13.0))
+
+
 def step_towards(xy: np.ndarray, row: int, dx: float, dy: float, enabled: np.ndarray | None = None) -> int:
     """The point to move to from ``row`` in direction ``(dx, dy)`` (arrow keys on the map), or -1.
 

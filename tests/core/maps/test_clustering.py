@@ -28,7 +28,7 @@ def _blobs(sizes=(60, 45, 30), d: int = 16, spread: float = 0.15, seed: int = 0)
 
 @pytest.mark.parametrize(
     "method,params",
-    [("hdbscan", {"min_cluster_size": 10}), ("kmeans", {"k": 3}), ("graph", {"k": 10})],
+    [("hdbscan", {"min_cluster_size": 10}), ("kmeans", {"k": 3}), ("graph", {"graph_k": 10, "resolution": 1.0})],
 )
 def test_methods_recover_separated_blobs(method: str, params: dict) -> None:
     x, truth = _blobs()
@@ -71,7 +71,7 @@ def test_louvain_two_disconnected_cliques() -> None:
     b /= np.linalg.norm(b)
     x = np.concatenate([np.tile(a, (10, 1)), np.tile(b, (8, 1))]).astype(np.float32)
     x += 1e-3 * rng.normal(size=x.shape).astype(np.float32)
-    lab = graph_communities(x, k=5)
+    lab = graph_communities(x, k=5, resolution=1.0)
     assert lab.n_clusters == 2
     assert len(set(lab.labels[:10])) == 1 and len(set(lab.labels[10:])) == 1
     assert lab.labels[0] == 0 and lab.labels[-1] == 1
@@ -95,6 +95,8 @@ def test_map_space_and_medoids() -> None:
         run_job(cluster(x, "kmeans", {"k": 3}, space="map"))
     with pytest.raises(ValueError):
         run_job(cluster(x, "spectral", {}))
+    with pytest.raises(ValueError, match="graph_k"):  # a misspelt parameter is refused, not ignored
+        run_job(cluster(x, "graph", {"k": 10}))
 
 
 def test_renumber_and_tiny_inputs() -> None:
