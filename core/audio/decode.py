@@ -74,6 +74,10 @@ def is_audio_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in AUDIO_EXTENSIONS
 
 
+#: Float files may go beyond full scale (±1) by a lot of headroom, but not by this much.
+MAX_SAMPLE = 1e4
+
+
 def _open(path: str | os.PathLike[str]) -> sf.SoundFile:
     p = Path(path)
     if p.suffix.lower() not in AUDIO_EXTENSIONS:
@@ -89,7 +93,7 @@ def _open(path: str | os.PathLike[str]) -> sf.SoundFile:
     if not os.access(p, os.R_OK):
         raise UnreadableFile(p, "permission denied")
     try:
-        return sf.SoundFile(str(p))
+        return sf.SoundFile(os.fsencode(p))  # bytes: names that are not valid UTF-8 open too
     except sf.LibsndfileError as exc:
         msg = str(exc).split(":")[-1].strip() or "unknown decoder error"
         raise CorruptFile(p, f"cannot decode ({msg})") from exc
@@ -154,6 +158,9 @@ def _read(f: sf.SoundFile, frames: int, path: str | os.PathLike[str]) -> np.ndar
         raise CorruptFile(path, f"decoding failed part-way ({exc})") from exc
     if not np.isfinite(data).all():
         data = np.nan_to_num(data, nan=0.0, posinf=1.0, neginf=-1.0)
+    peak = float(np.abs(data).max(initial=0.0))
+    if peak > MAX_SAMPLE:  # a float file far beyond full scale (±1): damaged, not loud
+        raise CorruptFile(path, f"sample values out of range (peak {peak:.3g}, full scale is 1)")
     return data
 
 

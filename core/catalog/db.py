@@ -25,7 +25,7 @@ import numpy as np
 
 from core import __version__
 from core.catalog.results import ResultsMixin
-from core.catalog.rows import SOUND_COLUMNS, SoundRow
+from core.catalog.rows import SOUND_COLUMNS, SoundRow, relpath_from_db, relpath_to_db, shown_path
 from core.catalog.schema import PAGE_SIZE, migrate
 from core.paths import default_catalog_path
 
@@ -200,7 +200,7 @@ class Catalog(ResultsMixin):
         return SoundRow.from_row(row)
 
     def sound_by_relpath(self, relpath: str) -> SoundRow | None:
-        row = self._one(f"SELECT {SOUND_COLUMNS} FROM sounds WHERE relpath = ?", (relpath,))
+        row = self._one(f"SELECT {SOUND_COLUMNS} FROM sounds WHERE relpath = ?", (relpath_to_db(relpath),))
         return None if row is None else SoundRow.from_row(row)
 
     def abspath(self, row_or_relpath: SoundRow | str | int) -> Path:
@@ -220,7 +220,8 @@ class Catalog(ResultsMixin):
 
     def failures(self) -> list[tuple[str, str]]:
         """``(relpath, error)`` of every sound that cannot be used, by relpath."""
-        return [(r[0], r[1]) for r in self._all("SELECT relpath, error FROM sounds WHERE error IS NOT NULL ORDER BY relpath")]
+        rows = self._all("SELECT relpath, error FROM sounds WHERE error IS NOT NULL ORDER BY relpath")
+        return [(shown_path(relpath_from_db(r[0])), r[1]) for r in rows]
 
     def record_error(self, sound_id: int, message: str) -> None:
         """Mark a sound as unusable (e.g. decoding failed while embedding); kept until the file changes."""

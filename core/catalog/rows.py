@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 import numpy as np
 
@@ -13,6 +15,30 @@ import numpy as np
 SOUND_COLUMNS = (
     "id, relpath, size, mtime_ns, hash, duration, sample_rate, channels, bit_depth, format, tags, error, seen_at"
 )
+
+
+_RAW = "\x00"  # no file name contains NUL: it marks a stored name that was not valid UTF-8
+
+
+def relpath_to_db(relpath: str) -> str:
+    """The catalog's text for a relative path. A name that is not valid UTF-8 (its undecodable bytes
+    are surrogate escapes, as ``os.fsdecode`` gives them) is stored as NUL + its percent-encoded
+    bytes, so that it round-trips exactly; every other name is stored as it is."""
+    try:
+        relpath.encode("utf-8")
+        return relpath
+    except UnicodeEncodeError:
+        return _RAW + quote_from_bytes(os.fsencode(relpath), safe="/")
+
+
+def relpath_from_db(text: str) -> str:
+    """The inverse of :func:`relpath_to_db` (surrogate escapes for undecodable bytes)."""
+    return os.fsdecode(unquote_to_bytes(text[1:])) if text.startswith(_RAW) else text
+
+
+def shown_path(relpath: str) -> str:
+    """A path for messages and tables: undecodable bytes shown as U+FFFD."""
+    return os.fsencode(relpath).decode("utf-8", "replace")
 
 
 @dataclass(slots=True)
@@ -46,7 +72,7 @@ class SoundRow:
     def from_row(cls, row: sqlite3.Row | tuple[Any, ...]) -> SoundRow:
         (sid, relpath, size, mtime_ns, hsh, duration, sr, ch, bd, fmt, tags, error, seen_at) = tuple(row)
         return cls(
-            id=int(sid), relpath=relpath, size=int(size), mtime_ns=int(mtime_ns), hash=hsh,
+            id=int(sid), relpath=relpath_from_db(relpath), size=int(size), mtime_ns=int(mtime_ns), hash=hsh,
             duration=duration, sample_rate=sr, channels=ch, bit_depth=bd, format=fmt,
             tags=list(json.loads(tags)) if tags else [], error=error, seen_at=float(seen_at),
         )

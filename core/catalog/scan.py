@@ -29,6 +29,7 @@ from typing import Any
 
 from core.audio.decode import DecodeError, UnreadableFile, is_audio_path, probe
 from core.catalog.db import Catalog
+from core.catalog.rows import relpath_from_db, relpath_to_db
 from core.jobs import SCAN, Job, Progress
 
 BATCH_FILES = 100
@@ -55,6 +56,8 @@ class ScanReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     skipped_dirs: list[tuple[str, str]] = field(default_factory=list)
+    hidden: int = 0  # hidden files and folders (names starting with ".") skipped
+    duplicates: int = 0  # links to a file already listed, skipped
 
     def summary(self) -> str:
         """One line for a status bar or the CLI."""
@@ -65,6 +68,10 @@ class ScanReport:
             text += f"; {len(self.failed)} could not be read"
         if self.skipped_dirs:
             text += f"; {len(self.skipped_dirs)} folders could not be listed"
+        if self.hidden:
+            text += f"; {self.hidden} hidden files or folders skipped"
+        if self.duplicates:
+            text += f"; {self.duplicates} links to files already listed skipped"
         return f"{text} ({self.seconds:.1f} s)"
 
 
@@ -117,11 +124,15 @@ def _list_files(
 ) -> Iterator[Progress]:
     """Append every visible audio file under ``root`` to ``out``; yields progress while listing.
 
-    Hidden files and folders (leading dot) are skipped. Symlinked files are included (their target
-    is read); symlinked folders only with ``follow_symlinks`` (with a loop guard).
+    Hidden files and folders (leading dot) are skipped (counted in ``report.hidden``). Symlinked
+    files are included (their target is read) unless the target is already listed (each file is
+    one sound, whatever links point at it); symlinked folders only with ``follow_symlinks`` (with a
+    loop guard). Names that are not valid UTF-8 are kept (surrogate escapes; see
+    :func:`core.catalog.rows.relpath_to_db`).
     """
     stack: list[tuple[str, str]] = [("", str(root))]
     seen_dirs: set[tuple[int, int]] = set()
+    seen_files: dict[tuple[int, int], tuple[int, bool]] = {}  # (device, inode) → (index in out, is a link)
     if follow_symlinks:
         st = os.stat(root)
         seen_dirs.add((st.st_dev, st.st_ino))
@@ -134,8 +145,9 @@ def _list_files(
         except OSError as exc:
             report.skipped_dirs.append((rel_dir, f"{_UNREADABLE}: {exc.strerror or exc}"))
             continue
-        for e in children:
+        for e in sorted(children, key=lambda c: c.is_symlink()):  # a file before a link beside it
             if e.name.startswith("."):
+                report.hidden += 1
                 continue
             rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
             try:
@@ -152,13 +164,15 @@ def _list_files(
                 st = e.stat()
             except OSError:  # dangling link, vanished meanwhile
                 continue
-            try:
-                rel.encode("utf-8")
-            except UnicodeEncodeError:
-                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                report.failed.append((shown, f"{_UNREADABLE}: the file name is not valid UTF-8"))
+            key, entry = (st.st_dev, st.st_ino), _Entry(rel, e.path, int(st.st_size), int(st.st_mtime_ns))
+            if key in seen_files:  # a link to a file already listed (or a hard link): one sound,
+                report.duplicates += 1  # listed under the file's own name rather than the link's
+                index, was_link = seen_files[key]
+                if was_link and not e.is_symlink():
+                    out[index], seen_files[key] = entry, (index, False)
                 continue
-            out.append(_Entry(rel, e.path, int(st.st_size), int(st.st_mtime_ns)))
+            seen_files[key] = (len(out), e.is_symlink())
+            out.append(entry)
         now = time.monotonic()
         if now - last > 0.5:
             last = now
@@ -219,7 +233,8 @@ def scan(catalog: Catalog, *, tagger: Tagger | None = None, follow_symlinks: boo
     yield from _list_files(root, follow_symlinks, files, report, t0)
     files.sort(key=lambda e: e.relpath)
 
-    known = {r[1]: _Known(*r) for r in catalog._all("SELECT id, relpath, size, mtime_ns, hash, error FROM sounds")}
+    known = {relpath_from_db(r[1]): _Known(r[0], relpath_from_db(r[1]), *r[2:])
+             for r in catalog._all("SELECT id, relpath, size, mtime_ns, hash, error FROM sounds")}
     listed = {e.relpath for e in files}
     bad_prefixes = tuple(f"{d}/" for d, _ in report.skipped_dirs)
     vanished = {rp: k for rp, k in known.items()
@@ -302,12 +317,12 @@ def _process(
             return [_update(k.id, size=e.size, mtime_ns=e.mtime_ns, error=read_error, seen_at=now)]
         report.added += 1
         return [("INSERT INTO sounds(relpath, size, mtime_ns, hash, error, seen_at) VALUES (?, ?, ?, NULL, ?, ?)",
-                 (e.relpath, e.size, e.mtime_ns, read_error, now))]
+                 (relpath_to_db(e.relpath), e.size, e.mtime_ns, read_error, now))]
 
     ops: list[_Op] = []
     moved = _claim_moved(e, digest, by_hash) if (k is None or k.hash != digest) else None
     if moved is not None:
-        cols: dict[str, Any] = {"relpath": e.relpath, "size": e.size, "mtime_ns": e.mtime_ns}
+        cols: dict[str, Any] = {"relpath": relpath_to_db(e.relpath), "size": e.size, "mtime_ns": e.mtime_ns}
         if moved.needs_retry:  # the old row never had its facts read: read them now
             facts, error, gone = _read_facts(e.path)
             if gone:
@@ -346,7 +361,8 @@ def _process(
         return [("INSERT INTO sounds(relpath, size, mtime_ns, hash, duration, sample_rate, channels, bit_depth, "
                  "format, tags, error, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT(relpath) DO NOTHING",
-                 (e.relpath, e.size, e.mtime_ns, digest, *_facts_params(facts), tags or "[]", error, now))]
+                 (relpath_to_db(e.relpath), e.size, e.mtime_ns, digest, *_facts_params(facts), tags or "[]", error,
+                  now))]
     if k.hash != digest:  # content changed: its embeddings describe another sound
         ops.append(("DELETE FROM embeddings WHERE sound_id = ?", (k.id,)))
         report.changed += 1

@@ -173,7 +173,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         cat = lib.catalog
         print(f"library  {lib.root}")
         print(f"catalog  {cat.path}")
-        print(f"sounds   {cat.count()} ok, {len(cat.failures())} failed")
+        print(f"sounds   {cat.count()} ok, {len(cat.failures())} failed "
+              "(hidden files and folders, whose names start with '.', are not scanned)")
         for model, version, count in cat.embedded_models():
             print(f"vectors  {model} ({version}): {count}")
         for p in cat.projections():
@@ -192,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.maps import numba_cache
 
     numba_cache.configure()  # before umap is imported: its compiled kernels persist between runs
+    if hasattr(sys.stdout, "reconfigure"):  # file names that are not UTF-8 print as their own bytes
+        sys.stdout.reconfigure(errors="surrogateescape")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -144,7 +144,8 @@ def export_table(path: str | os.PathLike[str], rows: Sequence[ExportRow | Mappin
 
 
 def _write_csv(fh: IO[bytes], recs: list[dict[str, Any]]) -> None:
-    text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+    # surrogateescape: a file name that is not valid UTF-8 is written as its own bytes (it round-trips)
+    text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
     w = csv.writer(text)
     w.writerow(COLUMNS)
     for r in recs:
@@ -156,13 +157,18 @@ def _write_csv(fh: IO[bytes], recs: list[dict[str, Any]]) -> None:
     text.detach()
 
 
+def _utf8(text: str) -> str:
+    """Parquet strings must be valid UTF-8: undecodable name bytes become U+FFFD there."""
+    return os.fsencode(text).decode("utf-8", "replace") if isinstance(text, str) else text
+
+
 def _arrow_table(recs: list[dict[str, Any]]) -> Any:
     import pyarrow as pa
 
     cols: dict[str, Any] = {
-        "path": pa.array([r["path"] for r in recs], pa.string()),
-        "name": pa.array([r["name"] for r in recs], pa.string()),
-        "folder": pa.array([r["folder"] for r in recs], pa.string()),
+        "path": pa.array([_utf8(r["path"]) for r in recs], pa.string()),
+        "name": pa.array([_utf8(r["name"]) for r in recs], pa.string()),
+        "folder": pa.array([_utf8(r["folder"]) for r in recs], pa.string()),
         "duration": pa.array([r["duration"] for r in recs], pa.float64()),
         "x": pa.array([r["x"] for r in recs], pa.float32()),
         "y": pa.array([r["y"] for r in recs], pa.float32()),
@@ -213,7 +219,7 @@ def export_projector(
         if n_cols > 1:
             lines.append("\t".join(_tsv_cell(h) for h in header or []))
         lines += ["\t".join(_tsv_cell(c) for c in r) for r in rows]
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+        data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
         meta_path = Path(prefix + "_metadata.tsv")
         _write_bytes(vec_path, write_vectors)
         _write_bytes(meta_path, lambda fh: fh.write(data))
@@ -238,5 +244,5 @@ def export_m3u(
         secs = "-1" if dur is None or not np.isfinite(dur) else f"{float(dur):.3f}".rstrip("0").rstrip(".")
         lines.append(f"#EXTINF:{secs},{_tsv_cell(title)}")
         lines.append(str(p))
-    data = ("\n".join(lines) + "\n").encode("utf-8")
+    data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
     return _write_bytes(path, lambda fh: fh.write(data))
