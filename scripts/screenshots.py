@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", nargs="?", type=Path, default=None)
-    ap.add_argument("--model", default="pretrained")
-    ap.add_argument("--colour-by", default="graph", help="hdbscan | kmeans | graph | folder | tag")
+    ap.add_argument("--model", default=None, help="default: the app's default encoder (a first launch)")
+    ap.add_argument("--colour-by", default=None, help="default: the app's default colouring")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
     ap.add_argument("--select", default="drums/drum_snare_hard.flac", help="relpath of the sound to select")
     args = ap.parse_args()
@@ -38,9 +38,11 @@ def main() -> int:
     from desktop_app.model.settings import Settings
 
     app = create_app(sys.argv[:1])
-    settings = Settings.load()
-    settings.model = args.model
-    settings.colour_by = args.colour_by
+    settings = Settings.load()  # a fresh home: a first launch with default settings
+    if args.model:
+        settings.model = args.model
+    if args.colour_by:
+        settings.colour_by = args.colour_by
     win = MainWindow(settings, show_error=lambda t, m, d: print("error:", t, m, d, file=sys.stderr), persist=False)
     win.resize(1440, 880)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,12 @@ def _usable(tag: str) -> bool:
     return len(t) > 1 and t not in _STOP and not t.replace(".", "").isdigit()
 
 
+def _same_word(a: str, b: str) -> bool:
+    """Two spellings of one word (drum/drums, ambi/ambient): one starts with the other."""
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 3 and long_.startswith(short)
+
+
 def cluster_names(labels: np.ndarray, tags: Sequence[Sequence[str]], *, min_share: float = 0.35,
                   min_lift: float = 1.5, max_words: int = 2, normalise: Callable[[str], str | None] | None = None) -> dict[int, str]:
     """``{label: name}`` for every cluster of ``labels`` int ``[N]`` (-1 = noise, named "Noise").
@@ -54,7 +60,10 @@ def cluster_names(labels: np.ndarray, tags: Sequence[Sequence[str]], *, min_shar
             if share >= min_share and lift >= min_lift:  # a tag on most sounds names nothing
                 cands.append((share * math.log(share / (total[t] / n)), share, t))
         cands.sort(key=lambda x: (-x[0], -x[1], x[2]))
-        words = [t for score, _share, t in cands if score > 0][:max_words]
+        words: list[str] = []
+        for score, _share, t in cands:
+            if score > 0 and len(words) < max_words and not any(_same_word(t, w) for w in words):
+                words.append(t)
         scored.append((lab, size, words))
     names: dict[int, str] = {}
     used: Counter[str] = Counter()

@@ -110,6 +110,7 @@ class Presenter(QObject):
         for child in dict.fromkeys([*bars, w.menuBar(), w.statusBar(), self.map.legend]):
             self._saved.visible[child] = child.isVisible()
             child.hide()
+        self.map.legend_allowed = False  # recolouring during the show does not bring it back
         self.active = True
         self.map.set_point_size(self.point_size)
         self.map.set_hover_to_play(True)
@@ -127,6 +128,7 @@ class Presenter(QObject):
         self.stop_tour()
         self.active = False
         w = self.window
+        self.map.legend_allowed = True
         for child, visible in self._saved.visible.items():
             child.setVisible(visible)
         self.map.set_point_size(self._saved.point_size)

@@ -239,7 +239,8 @@ def test_presentation_mode_and_cluster_tour(qtbot, make_window, synth_dir) -> No
     p.enter(fullscreen=False)
     assert p.active and not win.docks["controls"].isVisible() and win.map.hover_to_play()
     assert win.map.point_size() > size
-    win.binding.flush()
+    win.binding.flush()  # the captions come on: the legend stays off
+    assert not win.map.legend.isVisible()
     assert len(win.map._layers.annotations) == len(set(win.state.labels.tolist()) - {-1})
     assert p.start_tour()
     first = p.current_stop()

@@ -84,6 +84,7 @@ class MapView(QtWidgets.QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot, 1)
         self.legend = LegendWidget(self, floating=True)  # over the map's top-right corner
+        self.legend_allowed = True  # presentation mode turns the legend off
         self.legend.toggled.connect(self._on_legend_toggled)
         self.legend.hide()
 
@@ -177,7 +178,7 @@ class MapView(QtWidgets.QWidget):
         self._apply_enabled()
         entries = self._coloring.legend_entries()
         self.legend.set_entries(entries, self._hidden)
-        self.legend.setVisible(bool(entries))
+        self.legend.setVisible(bool(entries) and self.legend_allowed)
 
     def labels(self) -> np.ndarray | None:
         return self._coloring.labels

@@ -60,7 +60,7 @@ def frequency_ticks(freqs: np.ndarray) -> list[tuple[float, str]]:
 
 def _plot(height: int) -> pg.PlotWidget:
     w = pg.PlotWidget()
-    w.setMinimumHeight(height)
+    w.setFixedHeight(height)  # the metadata below stays in view
     w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     w.setMenuEnabled(False)
     w.setMouseEnabled(x=False, y=False)

@@ -30,3 +30,10 @@ def test_no_distinctive_tag_keeps_the_default_name_and_names_are_unique() -> Non
     table = {"bd": "kick", "sn": "snare", "hh": "hihat", "hat": "hihat"}
     names = cluster_names(labels, tags, normalise=lambda t: table.get(t, t))
     assert names == {0: "kick", 1: "snare", 2: "hihat"}
+
+
+def test_two_spellings_of_one_word_are_one_word() -> None:
+    labels = np.array([0] * 4 + [1] * 4)
+    tags = [["drum", "drums"]] * 4 + [["ambi", "ambient", "pad"]] * 4
+    names = cluster_names(labels, tags)
+    assert names[0] in ("drum", "drums") and names[1].count("·") == 1 and "pad" in names[1]
