@@ -16,7 +16,7 @@ import numpy as np
 
 from core.maps.faithfulness import faithfulness_job, true_neighbours
 from desktop_app.model.colouring import (
-    DESCRIPTOR_MODES, ColourScale, descriptor_axis, scale_for_descriptor,
+    DESCRIPTOR_MODES, ColourScale, descriptor_axis, descriptor_colouring, descriptor_xy,
 )
 
 FAITHFULNESS_K = 10
@@ -123,11 +123,43 @@ class Explain:
         def show(ids: np.ndarray, values: np.ndarray) -> None:
             if not p._current(gen) or self.state.colour_by != mode:
                 return
-            col = column(values, axis)
-            self.state.set_colour_values(col, ids, scale_for_descriptor(axis, col))
+            shown, scale = descriptor_colouring(axis, column(values, axis))
+            self.state.set_colour_values(shown, ids, scale)
             p._mark_done("cluster")
 
         self.descriptors(show, kind="cluster", on_error=lambda _e: p._current(gen) and p._mark_done("cluster"))
+
+    # ------------------------------------------------------------------ layouts
+    def place_by(self, x_axis: str | None, y_axis: str | None = None,
+                 on_done: Callable[[], None] | None = None) -> None:
+        """Place the sounds by two descriptors (x, y: ``core.audio.descriptors.AXES`` names), as
+        CataRT does; ``x_axis`` None goes back to the UMAP map (from the catalog's cache)."""
+        from core.audio.descriptors import column
+
+        p, st = self.pipeline, self.state
+        if p.library is None or not len(st.ids):
+            return
+        if not x_axis:
+            p.remap()
+            return
+        gen = p._generation
+        p.jobs.cancel("map", p.key)
+
+        def show(ids: np.ndarray, values: np.ndarray) -> None:
+            if not p._current(gen):
+                return
+            xy = descriptor_xy(column(values, x_axis), column(values, y_axis or x_axis))
+            full = np.full((len(st.ids), 2), -0.1, np.float32)  # sounds without descriptors: the corner
+            rows = [st.row_of(int(i)) for i in ids]
+            ok = np.array([r is not None for r in rows], bool)
+            full[np.array([r for r in rows if r is not None], np.int64)] = xy[ok]
+            st.set_layout(full, final=True)
+            if st.colour_by == "faithfulness":
+                p.recluster()
+            if on_done is not None:
+                on_done()
+
+        self.descriptors(show, kind="layout")
 
     # ------------------------------------------------------------- true neighbours
     def find_true_neighbours(self, row: int) -> None:

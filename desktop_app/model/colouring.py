@@ -20,7 +20,7 @@ from core.maps.labels import group_labels
 
 __all__ = ["SCALE_BINS", "TOP_TAGS", "DESCRIPTOR_AXES", "DESCRIPTOR_MODES", "CONTINUOUS_MODES",
            "GROUPING_MODES", "ColourScale", "quantise", "value_range", "sound_type", "tag_counts",
-           "grouping", "descriptor_axis", "scale_for_descriptor"]
+           "grouping", "descriptor_axis", "scale_for_descriptor", "descriptor_colouring", "descriptor_xy"]
 
 SCALE_BINS = 32
 TOP_TAGS = 12  #: "Tag" without a chosen tag: the most common tags, each its own colour
@@ -47,16 +47,18 @@ class ColourScale:
     cmap: str = "viridis"
     bins: int = SCALE_BINS
     fmt: str = "{:.2f}"
+    log: bool = False  # the values are log10 of the quantity (ticks show the quantity)
 
     def value(self, b: float) -> float:
         """The value at bin position ``b`` (0 = ``lo``, ``bins`` = ``hi``)."""
         return self.lo + (self.hi - self.lo) * float(b) / self.bins
 
     def text(self, v: float) -> str:
-        return self.fmt.format(v) + (f" {self.unit}" if self.unit else "")
+        return self.fmt.format(10.0 ** v if self.log else v) + (f" {self.unit}" if self.unit else "")
 
     def bin_name(self, b: int) -> str:
-        return f"{self.fmt.format(self.value(b))}–{self.text(self.value(b + 1))}"
+        lo = self.value(b)
+        return f"{self.fmt.format(10.0 ** lo if self.log else lo)}–{self.text(self.value(b + 1))}"
 
 
 def value_range(values: np.ndarray, robust: bool = True) -> tuple[float, float]:
@@ -89,11 +91,26 @@ def descriptor_axis(mode: str) -> str:
     return mode.split(":", 1)[1]
 
 
-def scale_for_descriptor(axis: str, values: np.ndarray) -> ColourScale:
+#: axes coloured on a log scale (perceived brightness follows frequency ratios)
+LOG_AXES = frozenset({"brightness"})
+
+
+def descriptor_colouring(axis: str, values: np.ndarray) -> tuple[np.ndarray, ColourScale]:
+    """The values to colour by (log10 for :data:`LOG_AXES`; non-positive → no value) and their scale."""
     unit, fmt = _AXIS_STYLE.get(axis, ("", "{:.2f}"))
-    lo, hi = value_range(values)
-    n = int(np.isfinite(np.asarray(values, np.float64)).sum())
-    return ColourScale(axis.capitalize(), lo, hi, f"{n} sounds · 2nd–98th percentile", unit, "viridis", fmt=fmt)
+    v = np.asarray(values, np.float64)
+    log = axis in LOG_AXES
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
+    lo, hi = value_range(v)
+    n = int(np.isfinite(v).sum())
+    note = f"{n} sounds · 2nd–98th percentile" + (" · log scale" if log else "")
+    return v, ColourScale(axis.capitalize(), lo, hi, note, unit, "viridis", fmt=fmt, log=log)
+
+
+def scale_for_descriptor(axis: str, values: np.ndarray) -> ColourScale:
+    return descriptor_colouring(axis, values)[1]
 
 
 # ----------------------------------------------------------------------------- groupings
@@ -144,3 +161,16 @@ def grouping(mode: str, infos: Sequence[Any], tag: str | None = None) -> tuple[n
     if mode == "type":
         return group_labels([sound_type(s) for s in infos])
     raise ValueError(f"{mode!r} is not a grouping")
+
+
+def descriptor_xy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A CataRT-style layout: float32 ``[N, 2]`` with x and y each scaled so that its 2nd–98th
+    percentile spans ``[0, 1]`` (clipped to ``[-0.05, 1.05]``); rows without a value go to
+    ``(-0.1, -0.1)``, the corner below the origin."""
+    cols = []
+    for v in (x, y):
+        v = np.asarray(v, np.float64)
+        lo, hi = value_range(v)
+        s = np.clip((v - lo) / (hi - lo), -0.05, 1.05)
+        cols.append(np.where(np.isfinite(s), s, -0.1))
+    return np.stack(cols, axis=1).astype(np.float32)

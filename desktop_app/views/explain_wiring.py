@@ -39,6 +39,15 @@ def wire_explain(win: Any) -> None:
     st.events.true_neighbours.connect(show_far)
     st.events.neighbors.connect(show_far)  # the list was rebuilt: mark it again
 
+    def place_by(x: str, y: str) -> None:
+        done = (lambda: win.notify(f"Placed by {x} (left → right) and {y} (bottom → top); "
+                                   "sounds that could not be analysed sit in the corner", 8000)) if x else None
+        win.pipeline.explain.place_by(x or None, y or None, done)
+
+    c.placeByChanged.connect(place_by)
+    st.events.model.connect(lambda _m: c.reset_place())  # another model shows its own map
+    st.events.params.connect(lambda what: what == "projection" and c.reset_place())
+
     win.osc = OscOut(st, s, win.presenter.current_stop)
     win.presenter.tourChanged.connect(win.osc.tour_changed)
 

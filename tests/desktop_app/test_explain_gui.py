@@ -207,3 +207,27 @@ def test_osc_out_of_hover_selection_and_tour(qtbot, win, receiver) -> None:
             break
     else:
         pytest.fail("no /tour/stop")
+
+
+def test_place_sounds_by_two_descriptors_and_back_to_the_map(qtbot, win) -> None:
+    from core.audio.descriptors import column, library_descriptors
+    from desktop_app.model.colouring import descriptor_xy
+
+    st, c = win.state, win.controls
+    umap_xy = st.xy.copy()
+    c.place_y.setCurrentIndex(c.place_y.findData("duration"))
+    moved: list[bool] = []
+    st.events.positions.connect(lambda _xy, final: moved.append(final))
+    c.place_x.setCurrentIndex(c.place_x.findData("loudness"))
+    assert c.place_y.isVisible()
+    qtbot.waitUntil(lambda: bool(moved), timeout=READY_MS)
+    ids, values = run_job(library_descriptors(win.pipeline.library, st.ids))
+    want = descriptor_xy(column(values, "loudness"), column(values, "duration"))
+    rows = [st.row_of(i) for i in ids]
+    assert np.allclose(st.xy[rows], want) and st.layout_final
+    win.binding.flush()
+    assert np.allclose(win.map.positions(), st.xy)
+    moved.clear()
+    c.place_x.setCurrentIndex(0)  # the UMAP map again (from the catalog's cache)
+    qtbot.waitUntil(lambda: bool(moved) and moved[-1], timeout=READY_MS)
+    assert np.allclose(st.xy, umap_xy) and not c.place_y.isVisible()

@@ -27,6 +27,7 @@ from superqt.utils import qdebounced
 
 from core.defaults import DEFAULT_CLUSTER_METHOD
 from core.maps.params import CLUSTER_PARAMS, ProjectionParams, labelled_fields
+from desktop_app.model.colouring import DESCRIPTOR_AXES
 from desktop_app.model.session import COLOUR_MODES
 
 COLOUR_LABELS = {
@@ -93,6 +94,7 @@ class ControlsPanel(QWidget):
     pointSizeChanged = Signal(float)
     queryChanged = Signal(str)
     colourTagChanged = Signal(str)  # "" = the most common tags
+    placeByChanged = Signal(str, str)  # (x axis, y axis): descriptors; ("", "") = the UMAP map
 
     def __init__(self, parent: QWidget | None = None, debounce_ms: int = 350) -> None:
         super().__init__(parent)
@@ -124,6 +126,17 @@ class ControlsPanel(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(7)
 
+        self.place_x = QComboBox()
+        self.place_x.setObjectName("PlaceX")
+        self.place_x.addItem("Map (UMAP)", "")
+        self.place_y = QComboBox()
+        self.place_y.setObjectName("PlaceY")
+        for axis in DESCRIPTOR_AXES:
+            self.place_x.addItem(f"{axis.capitalize()} (x) ×", axis)
+            self.place_y.addItem(axis.capitalize(), axis)
+        self.place_y.setCurrentIndex(min(3, self.place_y.count() - 1))
+        self.place_x.setToolTip("Place the sounds by the map, or by two descriptors (x and y), as CataRT does")
+        self.place_y_label = QLabel("… by (y)")
         self.projection_spins = {f.name: _spin(f) for f in labelled_fields(ProjectionParams)}
         self.cluster_spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
         self.point_size = QSlider(Qt.Orientation.Horizontal)
@@ -141,6 +154,8 @@ class ControlsPanel(QWidget):
 
         mapbox = QGroupBox("Map (UMAP)")
         f = QFormLayout(mapbox)
+        f.addRow("Place by", self.place_x)
+        f.addRow(self.place_y_label, self.place_y)
         for fld in labelled_fields(ProjectionParams):
             f.addRow(fld.metadata["label"], self.projection_spins[fld.name])
         f.addRow("Point size", self.point_size)
@@ -172,12 +187,15 @@ class ControlsPanel(QWidget):
         self.model.currentIndexChanged.connect(self._model_edited)
         self.colour.currentIndexChanged.connect(self._colour_edited)
         self.tag.currentIndexChanged.connect(self._tag_edited)
+        self.place_x.currentIndexChanged.connect(self._place_edited)
+        self.place_y.currentIndexChanged.connect(self._place_edited)
         for spin in self.projection_spins.values():
             spin.valueChanged.connect(self._projection_edited)
         self.search.textChanged.connect(self._emit_query)
         self.point_size.valueChanged.connect(lambda v: self._updating or self._emit_point_size(float(v)))
         self._show_cluster_fields(DEFAULT_CLUSTER_METHOD)
         self._show_tag_picker(DEFAULT_CLUSTER_METHOD)
+        self._place_edited()
 
     # ----------------------------------------------------------------- state → widgets
     def set_models(self, names: Sequence[str], current: str) -> None:
@@ -233,6 +251,21 @@ class ControlsPanel(QWidget):
     def _show_tag_picker(self, mode: str) -> None:
         self.tag.setVisible(mode == "tag")
         self.tag_label.setVisible(mode == "tag")
+
+    def reset_place(self) -> None:
+        """Show "Map (UMAP)" again without emitting (the pipeline put the map back)."""
+        self._updating = True
+        try:
+            self.place_x.setCurrentIndex(0)
+        finally:
+            self._updating = False
+
+    def _place_edited(self) -> None:
+        x = str(self.place_x.currentData() or "")
+        self.place_y.setVisible(bool(x))
+        self.place_y_label.setVisible(bool(x))
+        if not self._updating:
+            self.placeByChanged.emit(x, str(self.place_y.currentData() or "") if x else "")
 
     def _tag_edited(self) -> None:
         if not self._updating:

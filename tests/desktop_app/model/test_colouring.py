@@ -81,3 +81,27 @@ def test_descriptor_scale_says_unit_and_range() -> None:
     s = scale_for_descriptor("brightness", np.linspace(100, 5000, 50))
     assert s.title == "Brightness" and s.unit == "Hz" and s.lo < s.hi
     assert s.text(s.lo).endswith("Hz") and "50 sounds" in s.caption
+
+
+def test_brightness_is_coloured_on_a_log_scale_with_hz_ticks() -> None:
+    from desktop_app.model.colouring import descriptor_colouring
+
+    hz = np.array([100.0, 1000.0, 10000.0, 0.0, np.nan])
+    shown, scale = descriptor_colouring("brightness", hz)
+    assert np.allclose(shown[:3], [2, 3, 4]) and np.isnan(shown[3:]).all()
+    assert scale.log and scale.text(3.0) == "1000 Hz" and "log scale" in scale.caption
+    shown, scale = descriptor_colouring("duration", np.array([0.5, 2.0]))
+    assert not scale.log and np.array_equal(shown, [0.5, 2.0])
+
+
+def test_descriptor_layout_scales_each_axis_and_parks_missing_rows() -> None:
+    from desktop_app.model.colouring import descriptor_xy
+
+    x = np.linspace(0, 100, 101)
+    y = -np.linspace(0, 1, 101)
+    y[5] = np.nan
+    xy = descriptor_xy(x, y)
+    assert xy.shape == (101, 2) and xy.dtype == np.float32
+    assert np.all(np.diff(xy[:, 0]) >= 0) and xy[:, 0].min() >= -0.05 and xy[:, 0].max() <= 1.05
+    assert xy[5, 1] == np.float32(-0.1)
+    assert xy[0, 1] > xy[100, 1]  # y keeps the descriptor's order
