@@ -93,6 +93,7 @@ def main() -> int:
     def describe() -> None:
         sizes = np.bincount(st.labels[st.labels >= 0])
         run_cluster_action(win, "describe", int(np.argmax(sizes)))
+        win.describe_panel.resize(600, 640)
         when(lambda: win.describe_panel.descriptors.rowCount() > 0, shot_describe)
 
     def shot_describe() -> None:
@@ -111,7 +112,7 @@ def main() -> int:
         when(lambda: bool(dlg.explain_rows), lambda: finish(dlg), timeout_s=1800)
 
     def finish(dlg) -> None:
-        dlg.resize(900, 520)
+        dlg.resize(1000, 520)
         shot(dlg, "explain-correlation.png")
         dlg.tabs.setCurrentIndex(0)
         shot(dlg, "explain-compare.png")

@@ -74,7 +74,7 @@ class CompareDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.chart = pg.PlotWidget()
         self.chart.setMinimumHeight(160)
         self.chart.setLabel("left", "QbE mAP")
@@ -104,7 +104,7 @@ class CompareDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
-        self.resize(900, 600)
+        self.resize(1000, 600)
 
     def _build_explain(self) -> QWidget:
         self.explain_rows: list[dict[str, Any]] = []
@@ -123,7 +123,6 @@ class CompareDialog(QDialog):
         self.cca.verticalHeader().setVisible(False)
         self.cca.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.cca.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.cca.horizontalHeader().setStretchLastSection(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Probe repeats"))
         top.addWidget(self.repeats)
@@ -162,6 +161,8 @@ class CompareDialog(QDialog):
         self.cca.setColumnCount(1 + len(rows))
         self.cca.setHorizontalHeaderLabels(["descriptor group"] + [f"{r['model']} ({r['n']})" for r in rows])
         self.cca.setRowCount(len(groups) + 1)
+        for j in range(1, 1 + len(rows)):
+            self.cca.horizontalHeader().setSectionResizeMode(j, QHeaderView.ResizeMode.Stretch)
         for i, g in enumerate(groups):
             self.cca.setItem(i, 0, QTableWidgetItem(f"{g.group} ({g.n_features})"))
         self.cca.setItem(len(groups), 0, QTableWidgetItem("MLP probe accuracy"))

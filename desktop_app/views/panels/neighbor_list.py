@@ -141,7 +141,7 @@ class NeighborList(QWidget):
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
             far = int(item.data(0, ROW_ROLE)) in self._far
-            item.setForeground(1, QColor(FAR_COLOR) if far else self.tree.palette().text().color())
+            item.setData(1, Qt.ItemDataRole.ForegroundRole, QColor(FAR_COLOR) if far else None)
             name = item.toolTip(1).removesuffix(" — far on the map")
             item.setToolTip(1, name + (" — far on the map" if far else ""))
             item.setText(0, item.text(0).rstrip(" ↗") + (" ↗" if far else ""))
