@@ -117,15 +117,6 @@ class ControlsPanel(QWidget):
                 self.colour.setItemData(self.colour.count() - 1, COLOUR_TIPS[mode], Qt.ItemDataRole.ToolTipRole)
             if mode in ("folder", "faithfulness"):  # groupings, then continuous colourings
                 self.colour.insertSeparator(self.colour.count() - 1)
-        self.tag = QComboBox()
-        self.tag.setObjectName("ColourTag")
-        self.tag.setToolTip("Which tag to colour by")
-        self.tag.addItem("Most common tags", ALL_TAGS)
-        self.tag_label = QLabel("Tag")
-        for combo in (self.model, self.colour, self.tag):  # long names elide instead of widening the panel
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(7)
-
         self.place_x = QComboBox()
         self.place_x.setObjectName("PlaceX")
         self.place_x.addItem("Map (UMAP)", "")
@@ -137,6 +128,15 @@ class ControlsPanel(QWidget):
         self.place_y.setCurrentIndex(min(3, self.place_y.count() - 1))
         self.place_x.setToolTip("Place the sounds by the map, or by two descriptors (x and y), as CataRT does")
         self.place_y_label = QLabel("… by (y)")
+        self.tag = QComboBox()
+        self.tag.setObjectName("ColourTag")
+        self.tag.setToolTip("Which tag to colour by")
+        self.tag.addItem("Most common tags", ALL_TAGS)
+        self.tag_label = QLabel("Tag")
+        for combo in (self.model, self.colour, self.tag, self.place_x, self.place_y):  # long names elide instead of widening the panel
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(7)
+
         self.projection_spins = {f.name: _spin(f) for f in labelled_fields(ProjectionParams)}
         self.cluster_spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
         self.point_size = QSlider(Qt.Orientation.Horizontal)
