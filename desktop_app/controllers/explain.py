@@ -16,7 +16,11 @@ import numpy as np
 
 from core.maps.faithfulness import faithfulness_job, true_neighbours
 from desktop_app.model.colouring import (
-    DESCRIPTOR_MODES, ColourScale, descriptor_axis, descriptor_colouring, descriptor_xy,
+    DESCRIPTOR_MODES,
+    ColourScale,
+    descriptor_axis,
+    descriptor_colouring,
+    descriptor_xy,
 )
 
 FAITHFULNESS_K = 10

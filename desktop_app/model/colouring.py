@@ -18,9 +18,24 @@ import numpy as np
 
 from core.maps.labels import group_labels
 
-__all__ = ["SCALE_BINS", "TOP_TAGS", "DESCRIPTOR_AXES", "DESCRIPTOR_MODES", "CONTINUOUS_MODES",
-           "GROUPING_MODES", "ColourScale", "quantise", "value_range", "sound_type", "tag_counts",
-           "grouping", "descriptor_axis", "scale_for_descriptor", "descriptor_colouring", "descriptor_xy"]
+__all__ = [
+    "CONTINUOUS_MODES",
+    "DESCRIPTOR_AXES",
+    "DESCRIPTOR_MODES",
+    "GROUPING_MODES",
+    "SCALE_BINS",
+    "TOP_TAGS",
+    "ColourScale",
+    "descriptor_axis",
+    "descriptor_colouring",
+    "descriptor_xy",
+    "grouping",
+    "quantise",
+    "scale_for_descriptor",
+    "sound_type",
+    "tag_counts",
+    "value_range",
+]
 
 SCALE_BINS = 32
 TOP_TAGS = 12  #: "Tag" without a chosen tag: the most common tags, each its own colour

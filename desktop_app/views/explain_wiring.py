@@ -10,7 +10,7 @@ from core.maps.labels import cluster_name
 from desktop_app.controllers.osc import OscOut
 from desktop_app.model.colouring import tag_counts
 
-__all__ = ["wire_explain", "describe_cluster", "open_osc_dialog"]
+__all__ = ["describe_cluster", "open_osc_dialog", "wire_explain"]
 
 
 def wire_explain(win: Any) -> None:

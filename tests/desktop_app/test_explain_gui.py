@@ -95,7 +95,7 @@ def test_colour_by_tag_with_the_picker_and_by_sound_type(qtbot, win) -> None:
     carries = np.array([tag in st.info(r).tags for r in range(len(st.ids))])
     assert carries.any() and not carries.all()
     assert np.array_equal(st.labels >= 0, carries) and win.settings.colour_tag == tag
-    assert [e.name for e in win.map.legend_entries()][0] == f"tagged '{tag}'"
+    assert win.map.legend_entries()[0].name == f"tagged '{tag}'"
     _colour_by(qtbot, win, "type", lambda: True)
     assert not c.tag.isVisible()
     names = {st.label_names[int(x)] for x in st.labels}

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-__all__ = ["FarNeighbourLayer", "FAR_COLOR"]
+__all__ = ["FAR_COLOR", "FarNeighbourLayer"]
 
 FAR_COLOR = "#ff9f43"
 

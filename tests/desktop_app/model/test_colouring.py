@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from desktop_app.model.colouring import (
-    ColourScale, grouping, quantise, scale_for_descriptor, sound_type, tag_counts, value_range,
+    ColourScale,
+    grouping,
+    quantise,
+    scale_for_descriptor,
+    sound_type,
+    tag_counts,
+    value_range,
 )
 from desktop_app.model.session import COLOUR_MODES, SessionState
 from desktop_app.model.sounds import SoundInfo

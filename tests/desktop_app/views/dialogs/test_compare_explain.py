@@ -20,7 +20,7 @@ def _home(tmp_path, monkeypatch):
 
 
 def test_ranking_columns_and_the_correlation_table(qtbot, synth_dir, tmp_path):
-    root, labels = synth_dir
+    root, _labels = synth_dir
     with Library.open(root, tmp_path / "cat.sqlite") as lib:
         run_job(lib.embed("mfcc"))
         jobs = JobManager(max_threads=1)
