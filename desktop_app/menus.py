@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QSlider, QToolBar
 
 from desktop_app.controllers import export as export_actions
 from desktop_app.icons import icon
+from desktop_app.views.explain_wiring import open_osc_dialog
 
 if TYPE_CHECKING:
     from desktop_app.window import MainWindow
@@ -92,6 +93,8 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
     m.addAction(hover)
     win.device_menu = m.addMenu("Output &device")
     win.device_menu.aboutToShow.connect(lambda: _fill_devices(win))
+    m.addAction(act("osc", "&OSC output…", lambda: open_osc_dialog(win),
+                    tip="Send hover, selection and tour steps to Max, Pd, SuperCollider… (off by default)"))
 
     # -------------------------------------------------------------------------- Select
     m = mb.addMenu("&Select")

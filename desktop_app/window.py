@@ -20,6 +20,7 @@ from desktop_app.application import APP_NAME
 from desktop_app.icons import icon
 from desktop_app.persistence import dropped_folder, restore_window, save_window
 from desktop_app.views.cluster_actions import run_cluster_action
+from desktop_app.views.explain_wiring import wire_explain
 from desktop_app.views.context_menu import show_map_context_menu
 from desktop_app.menus import build_menus_and_toolbar
 from desktop_app.controllers import export as export_actions
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.actions: dict[str, QAction] = build_menus_and_toolbar(self)
         self._wire()
+        wire_explain(self)  # tag picker, far neighbours, describe, OSC (desktop_app/views/explain_wiring.py)
         self.player.stateChanged.connect(self._on_play_state)
         self._apply_point_size()
         self.map.set_hover_to_play(s.hover_to_play)
@@ -412,6 +414,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         try:
             self.player.close()
+            self.osc.close()
         finally:
             self.pipeline.close()
             self.errors.uninstall()

@@ -34,7 +34,9 @@ from desktop_app.model.settings import Settings
 from core.maps.naming import cluster_names
 from core.maps.params import CLUSTER_METHODS, ProjectionParams, cluster_params
 from desktop_app.model.session import SessionState
+from desktop_app.controllers.explain import Explain
 from desktop_app.controllers.jobs import JobHandle, JobManager
+from desktop_app.model.colouring import CONTINUOUS_MODES
 
 PIPELINE_KINDS = {"open", "embed", "map", "cluster"}
 
@@ -76,6 +78,7 @@ class Pipeline(QObject):
         self._closing: list[Any] = []
         self._closed = False
         self.ready = False
+        self.explain = Explain(self)  # continuous colourings, true neighbours, cluster descriptions
         jobs.jobEnded.connect(self._close_finished_libraries)
 
     # ------------------------------------------------------------------------- library
@@ -266,6 +269,9 @@ class Pipeline(QObject):
         if self.library is None or not len(self.state.ids):
             return
         mode = self.state.colour_by
+        if mode in CONTINUOUS_MODES:
+            self.explain.colour(mode)
+            return
         if mode not in CLUSTER_METHODS:
             self.jobs.cancel("cluster", self.key)
             self.state.set_colour_by(mode)  # folder/tag labels are already applied by the state
@@ -319,6 +325,8 @@ class Pipeline(QObject):
         if not self._current(gen):
             return
         self.state.set_layout(result.xy, result.ids, final=True)
+        if self.state.colour_by == "faithfulness":  # a new map: measure it again
+            self.recluster()
         self._mark_done("map")
 
     def _mark_done(self, what: str) -> None:

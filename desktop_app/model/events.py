@@ -58,5 +58,6 @@ class StateEvents:
         self.hovered = EventEmitter("hovered")  # (row | None)
         self.query = EventEmitter("query")  # (query, rows int64 [K] | None)
         self.neighbors = EventEmitter("neighbours")  # (list[(row, distance)])
+        self.true_neighbours = EventEmitter("true_neighbours")  # (core TrueNeighbours | None)
         self.failures = EventEmitter("failures")  # (list[(relpath, reason)])
         self.status = EventEmitter("status")  # (text) — pipeline phase for the status bar

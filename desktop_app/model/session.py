@@ -19,15 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from core.maps.labels import cluster_name, group_labels
+from core.maps.labels import cluster_name
 from core.maps.params import CLUSTER_METHODS, default_cluster_values, default_projection_values
 from core.maps.pca import PcaLayout, pca_2d
+from desktop_app.model.colouring import CONTINUOUS_MODES, GROUPING_MODES, ColourScale, grouping, quantise
 from desktop_app.model.events import StateEvents
 from desktop_app.model.sounds import SoundInfo
 from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
 
-#: Colour-by modes: the first three are clusterings computed by ``lib.cluster``.
-COLOUR_MODES: tuple[str, ...] = (*CLUSTER_METHODS, "folder", "tag")
+#: Colour-by modes: the first three are clusterings computed by ``lib.cluster``; then groupings the
+#: state computes itself (folder, tag, sound type) and continuous colourings computed by jobs
+#: (map faithfulness, descriptors; see ``desktop_app.model.colouring``).
+COLOUR_MODES: tuple[str, ...] = (*CLUSTER_METHODS, *GROUPING_MODES, *CONTINUOUS_MODES)
 
 
 class SessionState:
@@ -54,6 +57,9 @@ class SessionState:
         self.labels = np.zeros(0, dtype=np.int64)
         self.label_names: dict[int, str] = {}
         self.labelling: Any = None  # the core Labelling behind ``labels`` (None for folder/tag)
+        self.colour_tag: str | None = None  # "tag" mode: the chosen tag (None: the most common tags)
+        self.colour_scale: ColourScale | None = None  # a continuous colouring: labels are its bins
+        self.true_neighbours: Any = None  # core TrueNeighbours of the selected sound (None: unknown)
         self.selected: int | None = None
         self.selection = np.zeros(0, dtype=np.int64)
         self.hovered: int | None = None
@@ -90,7 +96,7 @@ class SessionState:
         root = self.root or Path(".")
         self.sounds = {int(r.id): SoundInfo.from_row(r, root) for r in rows}
         self._names = self._paths = None
-        if self.colour_by in ("folder", "tag"):
+        if self.colour_by in GROUPING_MODES:
             self._apply_grouping()
         if self.query:
             self.set_query(self.query, force=True)
@@ -160,7 +166,7 @@ class SessionState:
         if mode != self.colour_by:
             self.colour_by = mode
             self.events.colour_by.emit(mode)
-            if mode in ("folder", "tag"):
+            if mode in GROUPING_MODES:
                 self._apply_grouping()
 
     # ------------------------------------------------------------------- rows & vectors
@@ -174,6 +180,8 @@ class SessionState:
         self.labels = np.full(len(self.ids), -1, dtype=np.int64)
         self.label_names = {}
         self.labelling = None
+        self.colour_scale = None
+        self.true_neighbours = None
         self.selected = None
         self.selection = np.zeros(0, dtype=np.int64)
         if not len(self.ids):
@@ -219,7 +227,7 @@ class SessionState:
         self.label_names = old_names
         self.selected, self.selection, self.neighbors = selected, selection, neighbors
         self.hovered = None
-        if self.colour_by in ("folder", "tag"):
+        if self.colour_by in GROUPING_MODES:
             self.labels, self.label_names = self._grouping_labels()
         self.events.points.emit()
 
@@ -246,7 +254,7 @@ class SessionState:
         else:
             reference = np.array([old_xy.get(int(s), (np.nan, np.nan)) for s in ids.tolist()], dtype=np.float64)
             self.xy = pca_2d(vectors, reference=reference.reshape(-1, 2) if old_xy else None)
-        if self.colour_by in ("folder", "tag"):
+        if self.colour_by in GROUPING_MODES:
             self.labels, self.label_names = self._grouping_labels()
         self.selected = self.row_of(selected_id) if selected_id is not None else None
         self.events.points.emit()
@@ -297,19 +305,44 @@ class SessionState:
         if aligned is None:
             return False
         self.labels = aligned
+        self.colour_scale = None
         uniq = sorted(int(v) for v in np.unique(aligned) if v >= 0)
         self.label_names = dict(names) if names else {lab: cluster_name(lab) for lab in uniq}
         self.labelling = labelling
         self.events.labels.emit(self.labels, self.label_names)
         return True
 
+    def set_colour_tag(self, tag: str | None) -> None:
+        """The tag of the "tag" colouring (None or "": the most common tags, one colour each)."""
+        tag = tag or None
+        if tag != self.colour_tag:
+            self.colour_tag = tag
+            if self.colour_by == "tag":
+                self._apply_grouping()
+
+    def set_colour_values(self, values: np.ndarray, ids: np.ndarray | None, scale: ColourScale) -> bool:
+        """A continuous colouring: ``values`` float ``[M]`` (rows following ``ids``), drawn as
+        ``scale.bins`` bins of ``scale``; rows without a value are grey. Emits ``labels``."""
+        aligned = self._align(ids, np.asarray(values, dtype=np.float64), np.nan)
+        if aligned is None:
+            return False
+        self.labels = quantise(aligned, scale.lo, scale.hi, scale.bins)
+        self.label_names = {b: scale.bin_name(b) for b in range(scale.bins)}
+        self.labelling = None
+        self.colour_scale = scale
+        self.events.labels.emit(self.labels, self.label_names)
+        return True
+
+    def set_true_neighbours(self, found: Any) -> None:
+        """The selected sound's true neighbours (``core.maps.faithfulness.TrueNeighbours``; rows of
+        this state) or None. Emits ``true_neighbours``."""
+        self.true_neighbours = found
+        self.events.true_neighbours.emit(found)
+
     def _grouping_labels(self) -> tuple[np.ndarray, dict[int, str]]:
+        self.colour_scale = None
         infos = [self.sounds.get(int(i)) for i in self.ids]
-        if self.colour_by == "folder":
-            keys = [(s.folder or "(top level)") if s else None for s in infos]
-        else:
-            keys = [(s.tags[0] if s and s.tags else None) for s in infos]
-        return group_labels(keys)
+        return grouping(self.colour_by, infos, self.colour_tag)
 
     def _apply_grouping(self) -> None:
         self.labels, self.label_names = self._grouping_labels()
@@ -333,6 +366,7 @@ class SessionState:
         if row != self.selected:
             self.selected = row
             self.neighbors = []
+            self.true_neighbours = None
             self.events.selected.emit(row)
 
     def set_selection(self, rows: Sequence[int] | np.ndarray) -> None:

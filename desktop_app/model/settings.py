@@ -41,6 +41,10 @@ class Settings:
     point_size: float = 0.0  # 0: sized for the number of sounds (the slider sets a fixed size)
     neighbors_k: int = DEFAULT_NEIGHBORS_K
     tour_seconds: float = 6.0
+    colour_tag: str = ""  # "Colour by tag": the chosen tag ("" = the most common tags)
+    osc_enabled: bool = False  # OSC out of hover, selection and the tour (core.osc), off by default
+    osc_host: str = "127.0.0.1"
+    osc_port: int = 57120
     path: Path | None = field(default=None, repr=False, compare=False)
 
     # ----------------------------------------------------------------------- load/save

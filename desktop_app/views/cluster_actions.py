@@ -1,4 +1,4 @@
-"""What the legend's per-cluster menu does: select, show only, export, rename a cluster."""
+"""What the legend's per-cluster menu does: select, show only, describe, export, rename a cluster."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ def run_cluster_action(win: Any, action: str, label: int, *, new_name: str | Non
     if action == "select":
         st.set_selection(rows)
         win.notify(f"{len(rows)} sounds of {st.label_names.get(label, label)} selected", 4000)
+    elif action == "describe":
+        from desktop_app.views.explain_wiring import describe_cluster
+
+        describe_cluster(win, int(label))
     elif action == "only":
         hidden = set(int(x) for x in st.label_names) | ({-1} if (st.labels < 0).any() else set())
         win.map.set_hidden_labels(hidden - {int(label)})

@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, QTimer
 
 from core.maps.labels import cluster_name, label_centroids
 from desktop_app.model.session import SessionState
+from desktop_app.views.map.far_layer import FarNeighbourLayer
+from desktop_app.views.map.labels import ScaleNames
 
 FRAME_MS = 25
 
@@ -25,6 +27,7 @@ class MapBinding(QObject):
         self.state = state
         self.map = map_view
         self.annotations = False
+        self.far = FarNeighbourLayer(map_view.vb)  # true neighbours the map put far away
         self._dirty: set[str] = set()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -38,6 +41,7 @@ class MapBinding(QObject):
         ev.selected.connect(lambda _r: self._mark("overlays"))
         ev.neighbors.connect(lambda _n: self._mark("overlays"))
         ev.selection.connect(lambda _r: self._mark("overlays"))
+        ev.true_neighbours.connect(lambda _t: self._mark("overlays"))
 
     def _mark(self, what: str) -> None:
         self._dirty.add(what)
@@ -61,10 +65,11 @@ class MapBinding(QObject):
             dirty |= {"labels", "overlays"}
         elif "positions" in dirty:
             m.update_positions(st.xy)
-            dirty.add("captions")
+            dirty |= {"captions", "overlays"}
         if "labels" in dirty:
             if n and (st.labels >= 0).any():
-                m.set_labels(st.labels, st.label_names, -1)
+                names = st.label_names if st.colour_scale is None else ScaleNames(st.label_names, st.colour_scale)
+                m.set_labels(st.labels, names, -1)
             else:
                 m.set_labels(None)
             dirty.add("captions")
@@ -78,6 +83,9 @@ class MapBinding(QObject):
                 m.set_neighbor_lines(st.selected, [r for r, _ in st.neighbors])
             else:
                 m.set_neighbor_lines(None, None)
+            tn = st.true_neighbours
+            far = [nb.row for nb in tn.far] if tn is not None and tn.row == st.selected else []
+            self.far.set(st.xy, st.selected, far, m.enabled_mask(), m.point_size())
 
     def _captions(self) -> None:
         st = self.state

@@ -1,17 +1,32 @@
-"""How a labelling is drawn: label → colour/name, draw groups and styles, legend rows, hide mask."""
+"""How a labelling is drawn: label → colour/name, draw groups and styles, legend rows, hide mask.
+
+A continuous colouring (map faithfulness, a descriptor) arrives as bin labels ``0..bins-1`` with
+:class:`ScaleNames` (the names dict carrying the ``desktop_app.model.colouring.ColourScale``): bin
+``b`` gets the colour map's colour at ``(b + ½) / bins`` and the legend draws a colour bar.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from PySide6 import QtGui
 
-from desktop_app.views.panels.legend import LegendEntry
+from desktop_app.views.panels.legend import LegendEntry, scale_colors
 from desktop_app.views.map.overlays import NOISE_COLOR, cluster_color
 from desktop_app.views.map.scatter import PointStyle
 
-__all__ = ["LabelColoring", "DEFAULT_COLOR"]
+__all__ = ["LabelColoring", "DEFAULT_COLOR", "ScaleNames"]
 
 DEFAULT_COLOR = QtGui.QColor("#4c9be8")
+
+
+class ScaleNames(dict):
+    """Label names of a continuous colouring; ``scale`` is its ``ColourScale``."""
+
+    def __init__(self, names: dict[int, str], scale: Any) -> None:
+        super().__init__(names)
+        self.scale = scale
 
 
 class LabelColoring:
@@ -25,6 +40,7 @@ class LabelColoring:
     def __init__(self, labels: np.ndarray | None, n: int, names: dict[int, str] | None = None,
                  noise_label: int = -1) -> None:
         self.noise_label = int(noise_label)
+        self.scale = getattr(names, "scale", None)
         self.names = dict(names or {})
         self.n = int(n)
         if labels is None:
@@ -42,7 +58,11 @@ class LabelColoring:
         present = np.flatnonzero(counts)
         self.sizes = {int(u) + self._lo: int(counts[u]) for u in present}
         self.real = [u for u in sorted(self.sizes) if u != self.noise_label]
-        self._colors = {u: cluster_color(i) for i, u in enumerate(self.real)}
+        if self.scale is not None:  # bins keep their place on the colour map, present or not
+            table = scale_colors(self.scale)
+            self._colors = {u: table[min(max(u, 0), len(table) - 1)] for u in self.real}
+        else:
+            self._colors = {u: cluster_color(i) for i, u in enumerate(self.real)}
 
     def color(self, label: int) -> QtGui.QColor:
         if self.labels is None:
@@ -68,14 +88,19 @@ class LabelColoring:
         return lut[self._off], [noise] + [PointStyle.of(self._colors[u], s) for u in self.real]
 
     def legend_entries(self) -> list[LegendEntry]:
-        """Largest cluster first, noise last."""
+        """Largest cluster first, noise last; a continuous colouring: bins low to high, each entry
+        carrying the scale (the legend then draws a colour bar)."""
         if self.labels is None:
             return []
-        out = [LegendEntry(u, self._colors[u], self.name(u), self.sizes[u])
-               for u in sorted(self.real, key=lambda u: (-self.sizes[u], u))]
+        if self.scale is not None:
+            out = [LegendEntry(u, self._colors[u], self.name(u), self.sizes[u], self.scale) for u in self.real]
+        else:
+            out = [LegendEntry(u, self._colors[u], self.name(u), self.sizes[u])
+                   for u in sorted(self.real, key=lambda u: (-self.sizes[u], u))]
         if self.noise_label in self.sizes:
-            out.append(LegendEntry(self.noise_label, QtGui.QColor(NOISE_COLOR), self.name(self.noise_label),
-                                   self.sizes[self.noise_label]))
+            name = "No value" if self.scale is not None else self.name(self.noise_label)
+            out.append(LegendEntry(self.noise_label, QtGui.QColor(NOISE_COLOR), name,
+                                   self.sizes[self.noise_label], self.scale))
         return out
 
     def enabled_mask(self, hidden: set[int]) -> np.ndarray | None:

@@ -27,6 +27,7 @@ from superqt.utils import qdebounced
 
 from core.defaults import DEFAULT_CLUSTER_METHOD
 from core.maps.params import CLUSTER_PARAMS, ProjectionParams, labelled_fields
+from desktop_app.model.colouring import DESCRIPTOR_AXES
 from desktop_app.model.session import COLOUR_MODES
 
 COLOUR_LABELS = {
@@ -35,7 +36,24 @@ COLOUR_LABELS = {
     "graph": "Communities (kNN graph)",
     "folder": "Folder",
     "tag": "Tag",
+    "type": "Sound type",
+    "faithfulness": "Map faithfulness",
+    "descriptor:brightness": "Brightness",
+    "descriptor:loudness": "Loudness",
+    "descriptor:duration": "Duration",
+    "descriptor:pitch": "Pitch",
 }
+COLOUR_TIPS = {
+    "tag": "Colour the sounds that carry one tag, or the most common tags (one colour each)",
+    "type": "What kind of sound it is (from the folder and file names)",
+    "faithfulness": "How many of each sound's 10 nearest neighbours are also near on the map "
+                    "(dark: the map tore its neighbourhood apart)",
+    "descriptor:brightness": "Spectral centroid (Hz), averaged over time",
+    "descriptor:loudness": "RMS level (dBFS), averaged over time",
+    "descriptor:duration": "Length in seconds",
+    "descriptor:pitch": "Autocorrelation pitch (MIDI note number) of the voiced frames",
+}
+ALL_TAGS = ""  #: the tag picker's first entry: the most common tags
 MODEL_LABELS = {"mfcc": "MFCC statistics (fast)", "pretrained": "aiSFX pretrained"}
 
 #: Cluster parameter widgets, from the parameter classes: field name -> (field, its method)
@@ -75,6 +93,8 @@ class ControlsPanel(QWidget):
     clusterParamsChanged = Signal(str, object)
     pointSizeChanged = Signal(float)
     queryChanged = Signal(str)
+    colourTagChanged = Signal(str)  # "" = the most common tags
+    placeByChanged = Signal(str, str)  # (x axis, y axis): descriptors; ("", "") = the UMAP map
 
     def __init__(self, parent: QWidget | None = None, debounce_ms: int = 350) -> None:
         super().__init__(parent)
@@ -93,7 +113,27 @@ class ControlsPanel(QWidget):
         self.colour = QComboBox()
         for mode in COLOUR_MODES:
             self.colour.addItem(COLOUR_LABELS[mode], mode)
-        for combo in (self.model, self.colour):  # long names elide instead of widening the panel
+            if mode in COLOUR_TIPS:
+                self.colour.setItemData(self.colour.count() - 1, COLOUR_TIPS[mode], Qt.ItemDataRole.ToolTipRole)
+            if mode in ("folder", "faithfulness"):  # groupings, then continuous colourings
+                self.colour.insertSeparator(self.colour.count() - 1)
+        self.place_x = QComboBox()
+        self.place_x.setObjectName("PlaceX")
+        self.place_x.addItem("Map (UMAP)", "")
+        self.place_y = QComboBox()
+        self.place_y.setObjectName("PlaceY")
+        for axis in DESCRIPTOR_AXES:
+            self.place_x.addItem(f"{axis.capitalize()} (x) ×", axis)
+            self.place_y.addItem(axis.capitalize(), axis)
+        self.place_y.setCurrentIndex(min(3, self.place_y.count() - 1))
+        self.place_x.setToolTip("Place the sounds by the map, or by two descriptors (x and y), as CataRT does")
+        self.place_y_label = QLabel("… by (y)")
+        self.tag = QComboBox()
+        self.tag.setObjectName("ColourTag")
+        self.tag.setToolTip("Which tag to colour by")
+        self.tag.addItem("Most common tags", ALL_TAGS)
+        self.tag_label = QLabel("Tag")
+        for combo in (self.model, self.colour, self.tag, self.place_x, self.place_y):  # long names elide instead of widening the panel
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(7)
 
@@ -110,9 +150,12 @@ class ControlsPanel(QWidget):
         f = QFormLayout(sound)
         f.addRow("Encoder", self.model)
         f.addRow("Colour by", self.colour)
+        f.addRow(self.tag_label, self.tag)
 
         mapbox = QGroupBox("Map (UMAP)")
         f = QFormLayout(mapbox)
+        f.addRow("Place by", self.place_x)
+        f.addRow(self.place_y_label, self.place_y)
         for fld in labelled_fields(ProjectionParams):
             f.addRow(fld.metadata["label"], self.projection_spins[fld.name])
         f.addRow("Point size", self.point_size)
@@ -143,11 +186,16 @@ class ControlsPanel(QWidget):
 
         self.model.currentIndexChanged.connect(self._model_edited)
         self.colour.currentIndexChanged.connect(self._colour_edited)
+        self.tag.currentIndexChanged.connect(self._tag_edited)
+        self.place_x.currentIndexChanged.connect(self._place_edited)
+        self.place_y.currentIndexChanged.connect(self._place_edited)
         for spin in self.projection_spins.values():
             spin.valueChanged.connect(self._projection_edited)
         self.search.textChanged.connect(self._emit_query)
         self.point_size.valueChanged.connect(lambda v: self._updating or self._emit_point_size(float(v)))
         self._show_cluster_fields(DEFAULT_CLUSTER_METHOD)
+        self._show_tag_picker(DEFAULT_CLUSTER_METHOD)
+        self._place_edited()
 
     # ----------------------------------------------------------------- state → widgets
     def set_models(self, names: Sequence[str], current: str) -> None:
@@ -175,9 +223,53 @@ class ControlsPanel(QWidget):
                 spin.setValue(getattr(current, name))
             self._cluster_params = {m: dict(p) for m, p in cluster_params.items()}
             self._show_cluster_fields(colour_by)
+            self._show_tag_picker(colour_by)
             self.point_size.setValue(int(round(point_size)))
         finally:
             self._updating = False
+
+    def set_tags(self, counts: Sequence[tuple[str, int]], current: str | None = None) -> None:
+        """Fill the tag picker with ``(tag, sounds)`` pairs, most common first (no signal)."""
+        current = self.current_tag() if current is None else current
+        self._updating = True
+        try:
+            self.tag.clear()
+            self.tag.addItem("Most common tags", ALL_TAGS)
+            for tag, n in counts:
+                self.tag.addItem(f"{tag} ({n})", tag)
+            i = self.tag.findData(current)
+            if i < 0 and current:
+                self.tag.addItem(current, current)
+                i = self.tag.count() - 1
+            self.tag.setCurrentIndex(max(0, i))
+        finally:
+            self._updating = False
+
+    def current_tag(self) -> str:
+        return str(self.tag.currentData() or "")
+
+    def _show_tag_picker(self, mode: str) -> None:
+        self.tag.setVisible(mode == "tag")
+        self.tag_label.setVisible(mode == "tag")
+
+    def reset_place(self) -> None:
+        """Show "Map (UMAP)" again without emitting (the pipeline put the map back)."""
+        self._updating = True
+        try:
+            self.place_x.setCurrentIndex(0)
+        finally:
+            self._updating = False
+
+    def _place_edited(self) -> None:
+        x = str(self.place_x.currentData() or "")
+        self.place_y.setVisible(bool(x))
+        self.place_y_label.setVisible(bool(x))
+        if not self._updating:
+            self.placeByChanged.emit(x, str(self.place_y.currentData() or "") if x else "")
+
+    def _tag_edited(self) -> None:
+        if not self._updating:
+            self.colourTagChanged.emit(self.current_tag())
 
     def set_match_count(self, query: str, n: int | None) -> None:
         if not query or n is None:
@@ -218,6 +310,7 @@ class ControlsPanel(QWidget):
     def _colour_edited(self) -> None:
         mode = self.current_colour()
         self._show_cluster_fields(mode)
+        self._show_tag_picker(mode)
         if not self._updating:
             self.colourByChanged.emit(mode)
 

@@ -1,19 +1,32 @@
 """Cluster legend: colour swatch, name and size per label, with a checkbox to show/hide each.
 
 It floats over the map's top-right corner (it takes no room from the map), collapses to its title
-with one click, and each row has a context menu: select the cluster's sounds, show only it, export
-it, rename it. The widget only asks (``actionRequested``); the window does the work.
+with one click, and each row has a context menu: select the cluster's sounds, show only it, describe
+it, export it, rename it. The widget only asks (``actionRequested``); the window does the work.
+
+A continuous colouring (entries carrying a ``scale``) is shown as a colour bar instead: the scale's
+title, its low/middle/high values and its caption (for map faithfulness: the trustworthiness and
+continuity of the map).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 
-__all__ = ["LegendEntry", "LegendWidget", "swatch_icon"]
+__all__ = ["LegendEntry", "LegendWidget", "ColourBar", "swatch_icon", "scale_colors"]
+
+
+def scale_colors(scale: Any, n: int | None = None) -> list[QtGui.QColor]:
+    """``n`` (default: the scale's bins) colours of the scale's colour map, low to high."""
+    n = int(scale.bins if n is None else n)
+    return list(pg.colormap.get(scale.cmap).map((np.arange(n) + 0.5) / n, mode="qcolor"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +37,45 @@ class LegendEntry:
     color: QtGui.QColor
     name: str
     size: int
+    scale: Any = None  # a continuous colouring's ColourScale (the legend draws a colour bar)
+
+
+class ColourBar(QtWidgets.QWidget):
+    """A horizontal colour bar: the bins' colours left to right, with the low, middle and high value."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ColourBar")
+        self.colors: list[QtGui.QColor] = []
+        self.scale: Any = None
+        self.setMinimumHeight(40)
+
+    def set_scale(self, scale: Any, colors: Sequence[QtGui.QColor]) -> None:
+        self.scale, self.colors = scale, list(colors)
+        self.update()
+
+    def tick_texts(self) -> list[str]:
+        s = self.scale
+        return [] if s is None else [s.text(s.lo), s.text((s.lo + s.hi) / 2), s.text(s.hi)]
+
+    def paintEvent(self, _ev: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt API
+        if not self.colors:
+            return
+        p = QtGui.QPainter(self)
+        r = QtCore.QRectF(4, 2, self.width() - 8, 14)
+        grad = QtGui.QLinearGradient(r.topLeft(), r.topRight())
+        n = len(self.colors)
+        for i, c in enumerate(self.colors):
+            grad.setColorAt((i + 0.5) / n, c)
+        p.fillRect(r, grad)
+        p.setPen(QtGui.QColor("#e6e8ee"))
+        fm = p.fontMetrics()
+        y = r.bottom() + 4 + fm.ascent()
+        for i, text in enumerate(self.tick_texts()):
+            w = fm.horizontalAdvance(text)
+            x = r.left() + (r.width() - w) * i / 2
+            p.drawText(QtCore.QPointF(x, y), text)
+        p.end()
 
 
 def swatch_icon(color: QtGui.QColor, side: int = 14) -> QtGui.QIcon:
@@ -50,7 +102,8 @@ class LegendWidget(QtWidgets.QWidget):
     collapsedChanged = QtCore.Signal(bool)
 
     LABEL_ROLE = int(QtCore.Qt.ItemDataRole.UserRole) + 1
-    ACTIONS = (("select", "Select these sounds"), ("only", "Show only this cluster"), (None, None),
+    ACTIONS = (("select", "Select these sounds"), ("only", "Show only this cluster"),
+               ("describe", "Describe this cluster…"), (None, None),
                ("export_folder", "Copy its sounds to a folder…"), ("export_m3u", "Save as a playlist…"),
                ("export_csv", "Save as a table…"), (None, None), ("rename", "Rename…"))
 
@@ -92,8 +145,17 @@ class LegendWidget(QtWidgets.QWidget):
         head.addWidget(self._none)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        self._bar = ColourBar(self)
+        self._caption = QtWidgets.QLabel("", self)
+        self._caption.setObjectName("LegendCaption")
+        self._caption.setWordWrap(True)
+        self._bar.hide()
+        self._caption.hide()
         lay.addLayout(head)
         lay.addWidget(self._list, 1)
+        lay.addWidget(self._bar)
+        lay.addWidget(self._caption)
+        self.scale: Any = None
         self._entries: list[LegendEntry] = []
         self._updating = False
 
@@ -105,6 +167,7 @@ class LegendWidget(QtWidgets.QWidget):
         try:
             self._list.clear()
             self._entries = list(entries)
+            self._show_scale(next((e.scale for e in self._entries if e.scale is not None), None))
             for e in self._entries:
                 item = QtWidgets.QListWidgetItem(swatch_icon(e.color), f"{e.name}  ({e.size})")
                 item.setData(self.LABEL_ROLE, int(e.label))
@@ -120,6 +183,30 @@ class LegendWidget(QtWidgets.QWidget):
 
     def entries(self) -> list[LegendEntry]:
         return list(self._entries)
+
+    def _show_scale(self, scale: Any) -> None:
+        """A continuous colouring: the colour bar and caption replace the list."""
+        self.scale = scale
+        on = scale is not None
+        if on:
+            self._bar.set_scale(scale, scale_colors(scale))
+            self._caption.setText(scale.caption)
+        self._title.setText(scale.title if on else "Clusters")
+        self._refresh_parts()
+
+    def caption(self) -> str:
+        return self._caption.text() if self.scale is not None else ""
+
+    def colour_bar(self) -> ColourBar:
+        return self._bar
+
+    def _refresh_parts(self) -> None:
+        collapsed, on = self.is_collapsed(), self.scale is not None
+        self._list.setVisible(not collapsed and not on)
+        self._all.setVisible(not collapsed and not on)
+        self._none.setVisible(not collapsed and not on)
+        self._bar.setVisible(not collapsed and on)
+        self._caption.setVisible(not collapsed and on and bool(self._caption.text()))
 
     def set_hidden(self, hidden: Iterable[int]) -> None:
         """Check/uncheck rows to match ``hidden`` (no signal)."""
@@ -158,12 +245,10 @@ class LegendWidget(QtWidgets.QWidget):
 
     def set_collapsed(self, collapsed: bool) -> None:
         """Show only the title row (the map gets the corner back)."""
-        self._list.setVisible(not collapsed)
-        self._all.setVisible(not collapsed)
-        self._none.setVisible(not collapsed)
         self._collapse.setText("▸" if collapsed else "▾")
         if self._collapse.isChecked() != collapsed:
             self._collapse.setChecked(collapsed)
+        self._refresh_parts()
         self.collapsedChanged.emit(collapsed)
 
     def is_collapsed(self) -> bool:
@@ -174,6 +259,9 @@ class LegendWidget(QtWidgets.QWidget):
         head = self._collapse.sizeHint().height() + 10
         if self.is_collapsed():
             return head
+        if self.scale is not None:
+            cap = self._caption.heightForWidth(max(100, self.width() - 8)) if self._caption.text() else 0
+            return min(limit, head + self._bar.minimumHeight() + cap + 16)
         rows = self._list.count() * max(18, self._list.sizeHintForRow(0)) + 8
         return min(limit, head + rows + 6)
 
@@ -204,7 +292,7 @@ class LegendWidget(QtWidgets.QWidget):
 
     def _context_menu(self, pos: QtCore.QPoint) -> None:
         item = self._list.itemAt(pos)
-        if item is not None:
+        if item is not None and self.scale is None:
             self.menu_for(int(item.data(self.LABEL_ROLE))).popup(self._list.viewport().mapToGlobal(pos))
 
     # -- internals ----------------------------------------------------------------------------

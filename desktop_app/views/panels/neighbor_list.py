@@ -1,7 +1,9 @@
 """The k nearest sounds of the selected one, nearest first, with their distances.
 
 Click (or arrow keys) plays a neighbour; double-click or Enter selects it on the map (which makes
-it the new centre). The widget only shows what :class:`desktop_app.model.session.SessionState` says.
+it the new centre). Neighbours that the map put far away (``set_far``: the state's true neighbours,
+``core.maps.faithfulness.true_neighbours``) are marked, and a line says "these neighbours are far on
+the map". The widget only shows what :class:`desktop_app.model.session.SessionState` says.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+FAR_COLOR = "#ff9f43"  # the map's far-neighbour rings (desktop_app.views.map.far_layer)
 ROW_ROLE = Qt.ItemDataRole.UserRole
 SIMILARITY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -63,6 +66,14 @@ class NeighborList(QWidget):
         self.title = QLabel("Select a sound to see its neighbours")
         self.title.setObjectName("PanelTitle")
         self.title.setWordWrap(True)
+        self.far_label = QLabel("")
+        self.far_label.setObjectName("FarNeighbours")
+        self.far_label.setWordWrap(True)
+        self.far_label.setStyleSheet(f"color: {FAR_COLOR}")
+        self.far_label.setToolTip("Similar sounds that the 2-D map could not keep close: they are ringed in "
+                                  "orange on the map, with dashed lines")
+        self.far_label.hide()
+        self._far: set[int] = set()
         self.tree = _Tree()
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["#", "Sound", "Distance"])
@@ -79,6 +90,7 @@ class NeighborList(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.title)
+        lay.addWidget(self.far_label)
         lay.addWidget(self.tree)
 
         self._changed: tuple[QTreeWidgetItem | None, float] = (None, 0.0)
@@ -105,11 +117,34 @@ class NeighborList(QWidget):
         self.tree.setCurrentItem(None)  # nothing current: the first arrow key/click plays
         self.tree.blockSignals(False)
         if centre is None:
+            self.set_far((), "")
+        self._mark_far()
+        if centre is None:
             self.title.setText("Select a sound to see its neighbours")
         elif pairs:
             self.title.setText(f"Sounds like <b>{centre}</b>")
         else:
             self.title.setText(f"No neighbours for <b>{centre}</b>")
+
+    def set_far(self, rows: Sequence[int], message: str) -> None:
+        """Mark ``rows`` as far on the map and show ``message`` ("" hides the line)."""
+        self._far = {int(r) for r in rows}
+        self.far_label.setText(message)
+        self.far_label.setVisible(bool(message))
+        self._mark_far()
+
+    def far_rows(self) -> list[int]:
+        """Rows of the listed neighbours that are marked far on the map."""
+        return [r for r in self.rows() if r in self._far]
+
+    def _mark_far(self) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            far = int(item.data(0, ROW_ROLE)) in self._far
+            item.setData(1, Qt.ItemDataRole.ForegroundRole, QColor(FAR_COLOR) if far else None)
+            name = item.toolTip(1).removesuffix(" — far on the map")
+            item.setToolTip(1, name + (" — far on the map" if far else ""))
+            item.setText(0, item.text(0).rstrip(" ↗") + (" ↗" if far else ""))
 
     def clear(self) -> None:
         self.set_neighbors(None, [], [])
