@@ -63,7 +63,7 @@ def test_colour_by_faithfulness_quantises_core_preservation_and_states_t_and_c(q
     assert f"continuity {ref.continuity:.3f}" in legend.caption()
     assert legend.colour_bar().isVisible() and not legend.list_widget().isVisible()
     # the colour of a point follows its bin on the colour map: higher bins are different colours
-    colors = win.map.scatter_item().row_colors()
+    colors = win.map.cloud.row_colors()
     lo, hi = int(np.argmin(st.labels)), int(np.argmax(st.labels))
     assert st.labels[lo] != st.labels[hi] and colors[lo] != colors[hi]
     # back to a clustering: the list legend returns
