@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
         # The map gets at least 65 % of a 1440-wide window; panels scroll rather than overlap.
         self.resizeDocks([self.docks["controls"], self.docks["details"]], [250, 220], Qt.Orientation.Horizontal)
         self.setMinimumSize(720, 480)
+        from desktop_app.views.finding_ui import FindingUI
+
+        self.finding_ui = FindingUI(self)  # issue 10: query by sound, duplicates, tags, filters, kits
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -264,6 +267,9 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        if self.finding_ui.handle_drop(event.mimeData()):  # an audio file: find the sounds like it
+            event.acceptProposedAction()
+            return
         folder = dropped_folder(event.mimeData())
         if folder is not None:
             event.acceptProposedAction()
