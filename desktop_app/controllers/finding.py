@@ -9,6 +9,7 @@ library root, so opening another library cancels them. The work itself is in ``c
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ class Finding(QObject):
         self._library = library
         self.data: Any = None  # core.finding.filters.FilterData, once loaded
         self.collections: list[Any] = []  # core.catalog.marks.Collection
+        self._writes: deque[tuple[Any, str, Callable[[], Any], str, Callback]] = deque()
+        self._writing: JobHandle | None = None
+        self._serial = 0
 
     @property
     def library(self) -> Any:
@@ -59,6 +63,28 @@ class Finding(QObject):
             yield  # pragma: no cover - a generator with no progress
 
         return self._submit(kind, job, description, on_result, on_error=on_error)
+
+    def _write(self, kind: str, fn: Callable[[], Any], description: str, on_result: Callback) -> None:
+        """Run catalog or file writes one at a time, in the order asked (a new job of one kind and key
+        would cancel the last, so each write gets its own kind)."""
+        self._writes.append((self.key, kind, fn, description, on_result))
+        self._next_write()
+
+    def _next_write(self) -> None:
+        if self._writing is not None and not self._writing.is_done():
+            return
+        self._writing = None
+        while self._writes and self._writing is None:
+            key, kind, fn, description, on_result = self._writes.popleft()
+            if key != self.key:
+                continue  # asked of a library that is no longer open
+            self._serial += 1
+            self._writing = self._call(f"{kind}#{self._serial}", fn, description, on_result)
+        if self._writing is not None:
+            self._writing.ended.connect(lambda _h: self._next_write())
+
+    def is_writing(self) -> bool:
+        return bool(self._writes) or (self._writing is not None and not self._writing.is_done())
 
     # ------------------------------------------------------------------------- query
     def query(self, *, path: str | Path | None = None, samples: np.ndarray | None = None, rate: int | None = None,
@@ -87,17 +113,17 @@ class Finding(QObject):
         return self._submit("duplicates", lambda: find_duplicates(lib.catalog, params), "Looking for duplicates",
                             on_result, on_progress)
 
-    def move(self, paths: Sequence[str | Path], folder: str | Path, on_result: Callback) -> JobHandle | None:
+    def move(self, paths: Sequence[str | Path], folder: str | Path, on_result: Callback) -> None:
         """Move files (never deleting) → ``on_result(MoveRecord)``; a rescan follows in the caller."""
         from core.finding.moves import move_files
 
         root = self.library.root if self.library is not None else None
-        return self._call("move", lambda: move_files(list(paths), folder, root), "Moving files", on_result)
+        self._write("move", lambda: move_files(list(paths), folder, root), "Moving files", on_result)
 
-    def undo_move(self, record: Any, on_result: Callback) -> JobHandle | None:
+    def undo_move(self, record: Any, on_result: Callback) -> None:
         from core.finding.moves import undo_moves
 
-        return self._call("move", lambda: undo_moves(record), "Putting files back", on_result)
+        self._write("move", lambda: undo_moves(record), "Putting files back", on_result)
 
     # ----------------------------------------------------------------- suggested tags
     def suggest_tags(self, on_result: Callback, params: Any = None, *, rerun: bool = True,
@@ -120,13 +146,13 @@ class Finding(QObject):
 
         return self._submit("suggest-tags", job, "Suggesting tags", on_result, on_progress)
 
-    def review_tags(self, items: Sequence[tuple[int, str]], status: str, on_result: Callback) -> JobHandle | None:
+    def review_tags(self, items: Sequence[tuple[int, str]], status: str, on_result: Callback) -> None:
         """Accept or reject ``(sound_id, tag)`` suggestions → ``on_result(rows changed)``."""
         from core.catalog.suggestions import SuggestionStore
 
         lib, items = self.library, list(items)
-        return self._call("review-tags", lambda: SuggestionStore(lib.catalog).set_status(items, status),
-                          "Saving the reviewed tags", on_result)
+        self._write("review-tags", lambda: SuggestionStore(lib.catalog).set_status(items, status),
+                    "Saving the reviewed tags", on_result)
 
     # ------------------------------------------------------------- marks and filters
     def load_marks(self, *, analyse: bool = False, on_result: Callback = None) -> JobHandle | None:
@@ -151,7 +177,7 @@ class Finding(QObject):
 
         return self._submit("marks-analyse" if analyse else "marks", job, "Reading favourites and collections", done)
 
-    def _mark(self, what: Callable[[Any], Any], on_result: Callback = None) -> JobHandle | None:
+    def _mark(self, what: Callable[[Any], Any], on_result: Callback = None) -> None:
         from core.catalog.marks import MarkStore
 
         lib = self.library
@@ -164,18 +190,17 @@ class Finding(QObject):
             if on_result is not None:
                 on_result(result)
 
-        return self._call("mark", work, "Saving marks", done)
+        self._write("mark", work, "Saving marks", done)
 
-    def set_favourite(self, ids: Sequence[int], favourite: bool, on_result: Callback = None) -> JobHandle | None:
+    def set_favourite(self, ids: Sequence[int], favourite: bool, on_result: Callback = None) -> None:
         ids = [int(i) for i in ids]
-        return self._mark(lambda m: m.set_favourite(ids, favourite), on_result)
+        self._mark(lambda m: m.set_favourite(ids, favourite), on_result)
 
-    def set_rating(self, ids: Sequence[int], rating: int, on_result: Callback = None) -> JobHandle | None:
+    def set_rating(self, ids: Sequence[int], rating: int, on_result: Callback = None) -> None:
         ids = [int(i) for i in ids]
-        return self._mark(lambda m: m.set_rating(ids, int(rating)), on_result)
+        self._mark(lambda m: m.set_rating(ids, int(rating)), on_result)
 
-    def add_to_collection(self, ids: Sequence[int], collection: int | str, on_result: Callback = None
-                          ) -> JobHandle | None:
+    def add_to_collection(self, ids: Sequence[int], collection: int | str, on_result: Callback = None) -> None:
         """Add sounds to a collection (an id, or a name: a new collection) → ``on_result(added)``."""
         ids = [int(i) for i in ids]
 
@@ -183,7 +208,7 @@ class Finding(QObject):
             cid = m.create_collection(collection) if isinstance(collection, str) else int(collection)
             return m.add_to_collection(cid, ids)
 
-        return self._mark(add, on_result)
+        self._mark(add, on_result)
 
     def is_favourite(self, sound_id: int) -> bool:
         return self.data is not None and int(sound_id) in self.data.favourites

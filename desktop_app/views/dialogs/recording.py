@@ -132,7 +132,8 @@ class RecordDialog(QDialog):
 
     def trimmed(self) -> np.ndarray:
         """The recording cut to the trim (``core.finding.query.trim_buffer``; raises ``ValueError`` when empty)."""
-        return trim_buffer(self._samples, self._rate, self.start_s.value(), self.end_s.value())
+        end = None if self.end_s.value() >= self.end_s.maximum() else self.end_s.value()  # the box rounds
+        return trim_buffer(self._samples, self._rate, self.start_s.value(), end)
 
     def submit(self) -> None:
         try:
