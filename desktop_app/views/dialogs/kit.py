@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -172,6 +172,17 @@ class KitDialog(QDialog):
         self._refresh()
         if self.paths[index] is not None:
             self._play(str(self.paths[index]))
+
+    def _is_ours(self, event: Any) -> bool:
+        text = event.text().upper()
+        return bool(text and text in KEYS) or event.key() in (Qt.Key.Key_N, Qt.Key.Key_Space)
+
+    def event(self, event: Any) -> bool:  # noqa: D401 - Qt API
+        """The pad keys win over the main window's one-key shortcuts (N, T, …) while the kit has the keyboard."""
+        if event.type() == QEvent.Type.ShortcutOverride and not event.modifiers() and self._is_ours(event):
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         text = event.text().upper()
