@@ -38,6 +38,8 @@ class FindingUI:
         dock.setObjectName("dock-filters")
         dock.setWidget(scrollable(self.filters))
         win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        win.tabifyDockWidget(win.docks["controls"], dock)  # a tab beside Controls: the map keeps its room
+        win.docks["controls"].raise_()
         win.docks["filters"] = dock
         self.filters.changed.connect(lambda _f: self.apply_filter())
         self.filters.analyseRequested.connect(self._analyse)

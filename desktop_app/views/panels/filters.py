@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -43,9 +42,11 @@ class FilterPanel(QWidget):
         self.rating.setSpecialValueText("any")
         self.rating.setSuffix(" ★")
         self.collection = QComboBox()
+        self.collection.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.collection.setMinimumContentsLength(8)
         self.min_s, self.max_s = QDoubleSpinBox(), QDoubleSpinBox()
         for box in (self.min_s, self.max_s):
-            box.setRange(0.0, 3600.0)
+            box.setRange(0.0, 999.0)
             box.setDecimals(1)
             box.setSingleStep(0.5)
             box.setSuffix(" s")
@@ -63,13 +64,10 @@ class FilterPanel(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(6, 6, 6, 6)
         form.addRow(self.favourites)
-        form.addRow("Rating at least", self.rating)
+        form.addRow("Rating ≥", self.rating)
         form.addRow("Collection", self.collection)
-        dur = QHBoxLayout()
-        dur.addWidget(self.min_s)
-        dur.addWidget(QLabel("to"))
-        dur.addWidget(self.max_s)
-        form.addRow("Duration", dur)
+        form.addRow("Longer than", self.min_s)
+        form.addRow("Shorter than", self.max_s)
         form.addRow("Kind", self.kind)
         form.addRow(self.count)
         form.addRow(self.clear_button)
