@@ -45,7 +45,7 @@ def make_library(tmp: Path) -> Path:
     sf.write(lib / "drums" / "drum_snare_hard copy.wav", x, sr, subtype="PCM_24")
     sf.write(lib / "drums" / "snare_quiet.wav", x * 0.5, sr, subtype="PCM_16")
     rng = np.random.default_rng(3)
-    files = sorted(p for p in lib.rglob("*.flac") if p.parent.name in ("drums", "ambient", "bass", "percussion"))
+    files = sorted(p for p in lib.rglob("*.flac") if p.parent.name in ("kick", "ambient", "bass", "percussion"))
     for p in rng.choice(files, 10, replace=False):
         p.rename(lib / f"{''.join(rng.choice(list('abcdefghjkmnpqrstuvwxyz23456789'), 6))}{p.suffix}")
     return lib
@@ -138,6 +138,7 @@ def main() -> int:
     # 2. a recording from the (demo) microphone
     def record() -> None:
         r = ui.record_dialog()
+        r.device.setCurrentIndex(next(i for i in range(r.device.count()) if r.device.itemText(i).startswith("microphone")))
         r.recorder.max_seconds = 1.2
         r.toggle()
         when(lambda: not r.recorder.is_recording(), lambda: shot_record(r))
@@ -170,6 +171,8 @@ def main() -> int:
     def tags() -> None:
         d = ui.suggested_tags()
         d.resize(820, 420)
+        d.min_confidence.setValue(0.06)  # 31 tags share a sound's confidence here: 0.07–0.13 each
+        d.load()
         when(lambda: d.rerun.isEnabled() and idle(), lambda: shot_tags(d))
 
     def shot_tags(d) -> None:
@@ -192,6 +195,7 @@ def main() -> int:
         when(lambda: idle() and ui.finding.data is not None and len(ui.finding.data.favourites) >= 9, shot_filters)
 
     def shot_filters() -> None:
+        win.map.reset_view()
         ui.show_filters()
         ui.filters.favourites.setChecked(True)
         win.binding.flush()

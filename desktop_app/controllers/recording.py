@@ -18,6 +18,17 @@ from core.finding.query import MAX_RECORD_SECONDS, meter_levels
 _METER_FRAMES = 2048  # about 45 ms at 44.1 kHz
 
 
+def default_input() -> int | None:
+    """PortAudio's default input device (an index), or None."""
+    try:
+        import sounddevice as sd
+
+        index = sd.default.device[0]
+        return None if index is None or int(index) < 0 else int(index)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def input_devices() -> list[tuple[int, str]]:
     """Input devices as ``(index, name)``; empty when there is no PortAudio or no input."""
     try:
@@ -87,7 +98,8 @@ class Recorder(QtCore.QObject):
         except Exception:  # noqa: BLE001 - a vanished device must not break the dialog
             pass
         self._poll.stop()
-        self._emit_level()
+        self.level.emit(*meter_levels(self._buf[: self._pos]))  # the whole recording's level
+        self.seconds.emit(self.recorded_seconds())
         self.stopped.emit()
 
     def is_recording(self) -> bool:

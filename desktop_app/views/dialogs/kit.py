@@ -50,7 +50,8 @@ class PadButton(QPushButton):
         self.set_sound(None)
 
     def set_sound(self, name: str | None, current: bool = False) -> None:
-        self.setText(f"{KEYS[self.index]}\n{name or '—'}")
+        shown = self.fontMetrics().elidedText(Path(name).stem, Qt.TextElideMode.ElideLeft, 92) if name else "—"
+        self.setText(f"{KEYS[self.index]}\n{shown}")
         self.setToolTip(name or "Drop a sound here")
         self.setStyleSheet("font-weight: bold; border: 2px solid #ff4fa3;" if current else "")
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.finding.query import MAX_RECORD_SECONDS, trim_buffer
-from desktop_app.controllers.recording import Recorder, input_devices
+from desktop_app.controllers.recording import Recorder, default_input, input_devices
 
 METER_FLOOR_DB = -60
 
@@ -45,7 +45,7 @@ class RecordDialog(QDialog):
         self.record.clicked.connect(self.toggle)
         self.meter = QProgressBar()
         self.meter.setRange(METER_FLOOR_DB, 0)
-        self.meter.setFormat("%v dB")
+        self.meter.setFormat("peak %v dB")
         self.meter.setValue(METER_FLOOR_DB)
         self.time = QLabel(f"0.0 s of {MAX_RECORD_SECONDS:g} s")
         self.start_s, self.end_s = QDoubleSpinBox(), QDoubleSpinBox()
@@ -81,7 +81,7 @@ class RecordDialog(QDialog):
         lay.addWidget(self.find)
 
         self.recorder.level.connect(lambda _rms, peak: self.meter.setValue(int(max(METER_FLOOR_DB, min(0, peak)))))
-        self.recorder.seconds.connect(lambda s: self.time.setText(f"{s:.1f} s of {MAX_RECORD_SECONDS:g} s"))
+        self.recorder.seconds.connect(lambda s: self.time.setText(f"{s:.1f} s of {self.recorder.max_seconds:g} s"))
         self.recorder.stopped.connect(self._on_stopped)
         self.refresh_devices()
 
@@ -91,6 +91,7 @@ class RecordDialog(QDialog):
         devices = input_devices()
         for index, name in devices:
             self.device.addItem(name, index)
+        self.device.setCurrentIndex(max(0, self.device.findData(default_input())))
         has = bool(devices)
         self.record.setEnabled(has)
         self.device.setEnabled(has)
@@ -107,7 +108,7 @@ class RecordDialog(QDialog):
         if why:
             self.message.setText(why)
             return
-        self.message.setText(f"Recording… (at most {MAX_RECORD_SECONDS:g} s; press Stop when done)")
+        self.message.setText(f"Recording… (at most {self.recorder.max_seconds:g} s; press Stop when done)")
         self.record.setText("Stop")
         self.find.setEnabled(False)
 
@@ -125,7 +126,7 @@ class RecordDialog(QDialog):
             box.setRange(0.0, seconds)
         self.start_s.setValue(0.0)
         self.end_s.setValue(seconds)
-        self.time.setText(f"{seconds:.1f} s of {MAX_RECORD_SECONDS:g} s")
+        self.time.setText(f"{seconds:.1f} s of {self.recorder.max_seconds:g} s")
         self.find.setEnabled(seconds > 0)
         self.message.setText("Trim the recording if you like, then find the sounds like it." if seconds > 0
                              else "Nothing was recorded.")

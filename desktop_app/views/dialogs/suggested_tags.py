@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.finding.suggest_tags import write_suggestions_csv
+from core.finding.suggest_tags import PropagationParams, write_suggestions_csv
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole
 
@@ -42,6 +42,13 @@ class SuggestedTagsDialog(QDialog):
         self.suggestions: list[Any] = []
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
+        conf = PropagationParams.__dataclass_fields__["min_confidence"]
+        self.min_confidence = QDoubleSpinBox()
+        self.min_confidence.setRange(*conf.metadata["range"])
+        self.min_confidence.setSingleStep(0.05)
+        self.min_confidence.setValue(conf.default)
+        self.min_confidence.setToolTip(f"The {conf.metadata['help']}: a sound's confidences in all tags add up to "
+                                       "1, so with many related tags (kick, bd, drum) each one gets less")
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
         self.tree.setHeaderLabels(["Sound", "Suggested tag", "Confidence", "Status"])
@@ -73,7 +80,12 @@ class SuggestedTagsDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.rerun)
         row.addWidget(self.export)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Suggest tags with a confidence of at least"))
+        top.addWidget(self.min_confidence)
+        top.addStretch(1)
         lay = QVBoxLayout(self)
+        lay.addLayout(top)
         lay.addWidget(self.summary)
         lay.addWidget(self.tree, 1)
         lay.addLayout(row)
@@ -84,7 +96,8 @@ class SuggestedTagsDialog(QDialog):
         """Spread the tags (on a worker, with the current model) and list every suggestion."""
         self.summary.setText(f"Spreading your tags to untagged sounds ({self.state.model})…")
         self.rerun.setEnabled(False)
-        self.finding.suggest_tags(self.show_suggestions, rerun=rerun)
+        params = PropagationParams(min_confidence=float(self.min_confidence.value()))
+        self.finding.suggest_tags(self.show_suggestions, params, rerun=rerun)
 
     def show_suggestions(self, suggestions: list[Any]) -> None:
         self.suggestions = list(suggestions)
@@ -101,8 +114,9 @@ class SuggestedTagsDialog(QDialog):
     def _count(self) -> None:
         by = {st: sum(s.status == st for s in self.suggestions) for st in ("pending", "accepted", "rejected")}
         if not self.suggestions:
-            self.summary.setText("No suggestions: tag some sounds (file names, folders or a tags.csv) and leave "
-                                 "others untagged; tags on at least 2 sounds spread to their neighbours.")
+            self.summary.setText("No suggestions at this confidence. Lower it and press Suggest again, or tag more "
+                                 "sounds (file names, folders or a tags.csv): tags on at least 2 sounds spread to "
+                                 "their untagged neighbours.")
             return
         self.summary.setText(f"{len(self.suggestions)} suggested tags: {by['pending']} to review, "
                              f"{by['accepted']} accepted, {by['rejected']} rejected. Click a row to hear the sound. "
