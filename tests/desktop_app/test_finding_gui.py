@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QMimeData, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 
 from core.catalog.suggestions import SuggestionStore
 from desktop_app.model.settings import Settings
@@ -74,7 +75,12 @@ def test_query_by_a_dropped_file_and_by_a_recording(qtbot, window, synth_dir, sy
     query.parent.mkdir()
     sf.write(query, np.stack([tone, tone], axis=1), 44100)
     assert not win.finding_ui.handle_drop(mime_of(query.parent))  # a folder still opens as a library
-    assert win.finding_ui.handle_drop(mime_of(query))
+    md = mime_of(query)  # kept alive: the event does not own it
+    drop = QDropEvent(QPointF(600, 400), Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    win.dropEvent(drop)  # the window's drop handler: a file queries, it does not open a library
+    accepted = bool(drop.isAccepted())
+    assert accepted and str(win.pipeline.library.root) == str(root.resolve())
     dialog = win.finding_ui.dialogs["find_like"]
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
     rows = dialog.rows()
