@@ -58,7 +58,7 @@ def make_microphone(tmp: Path) -> None:
 
     from core.resources import demo_dir
 
-    x, sr = sf.read(demo_dir() / "kick" / sorted(os.listdir(demo_dir() / "kick"))[0], dtype="float32", always_2d=True)
+    x, sr = sf.read(demo_dir() / "kick" / min(os.listdir(demo_dir() / "kick")), dtype="float32", always_2d=True)
     y = resample_poly(x[:, 0], 44100, sr) if sr != 44100 else x[:, 0]
     y = np.concatenate([np.zeros(4410, np.float32), y, np.zeros(22050, np.float32)])
     raw = tmp / "mic.raw"

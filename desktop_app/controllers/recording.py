@@ -25,7 +25,7 @@ def default_input() -> int | None:
 
         index = sd.default.device[0]
         return None if index is None or int(index) < 0 else int(index)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -35,7 +35,7 @@ def input_devices() -> list[tuple[int, str]]:
         import sounddevice as sd
 
         devs, apis = sd.query_devices(), sd.query_hostapis()
-    except Exception:  # noqa: BLE001 - OSError without PortAudio, PortAudioError, ...
+    except Exception:
         return []
     return [(i, f"{d['name']} ({apis[d['hostapi']]['name']})") for i, d in enumerate(devs)
             if d["max_input_channels"] > 0]
@@ -73,14 +73,14 @@ class Recorder(QtCore.QObject):
             return f"No microphone: PortAudio is not available ({exc})"
         try:
             info = sd.query_devices(device, "input")
-            rate = int(round(float(info["default_samplerate"]))) or 44100
+            rate = round(float(info["default_samplerate"])) or 44100
             channels = max(1, min(2, int(info["max_input_channels"])))
             self._buf = np.zeros((int(self.max_seconds * rate), channels), np.float32)
             self._pos, self._full, self.rate = 0, False, rate
             stream = sd.InputStream(device=device, samplerate=rate, channels=channels, dtype="float32",
                                     blocksize=self.blocksize, callback=self._callback)
             stream.start()
-        except Exception as exc:  # noqa: BLE001 - no input device, busy device, bad index, ...
+        except Exception as exc:
             self._buf = np.zeros((0, 1), np.float32)
             return f"No microphone could be opened ({' '.join(str(exc).split())})"
         self._stream = stream
@@ -95,7 +95,7 @@ class Recorder(QtCore.QObject):
         try:
             s.stop()
             s.close()
-        except Exception:  # noqa: BLE001 - a vanished device must not break the dialog
+        except Exception:
             pass
         self._poll.stop()
         self.level.emit(*meter_levels(self._buf[: self._pos]))  # the whole recording's level
@@ -113,7 +113,7 @@ class Recorder(QtCore.QObject):
         return self._pos / self.rate if self.rate else 0.0
 
     # ------------------------------------------------------------------------- the threads
-    def _callback(self, indata: np.ndarray, frames: int, _time, _status) -> None:  # noqa: ANN001
+    def _callback(self, indata: np.ndarray, frames: int, _time, _status) -> None:
         """PortAudio thread: copy the block; stop the stream when the buffer is full."""
         pos = self._pos
         n = min(frames, self._buf.shape[0] - pos)

@@ -92,7 +92,7 @@ class FindingUI:
             self.finding, w.map, w.play_row, lambda r: w.select_row(r, play=False, fly=True), self.play_file, w))
 
     def play_file(self, path: str | Path) -> None:
-        if self.win._can_play():  # noqa: SLF001 - the window's own check that says why not
+        if self.win._can_play():
             self.win.player.play(str(path))
 
     def query_file(self, path: str | Path) -> None:

@@ -44,8 +44,8 @@ def _alsa(conf: Path) -> Iterator[None]:
         pytest.skip(f"PortAudio not available: {exc}")
     old = os.environ.get("ALSA_CONFIG_PATH")
     os.environ["ALSA_CONFIG_PATH"] = f"{_ALSA_CONF}:{conf}"
-    sd._terminate()  # noqa: SLF001 - re-enumerate devices after changing the ALSA config
-    sd._initialize()  # noqa: SLF001
+    sd._terminate()
+    sd._initialize()
     try:
         yield
     finally:
@@ -53,8 +53,8 @@ def _alsa(conf: Path) -> Iterator[None]:
             os.environ.pop("ALSA_CONFIG_PATH", None)
         else:
             os.environ["ALSA_CONFIG_PATH"] = old
-        sd._terminate()  # noqa: SLF001
-        sd._initialize()  # noqa: SLF001
+        sd._terminate()
+        sd._initialize()
 
 
 def tone_clip(seconds: float = 2.0) -> np.ndarray:

@@ -11,60 +11,32 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
 from core.catalog.suggestions import SuggestionStore
-from desktop_app.model.settings import Settings
-from tests.desktop_app.capture import RATE, synthetic_mic  # noqa: F401 - fixture
+from tests.desktop_app.capture import RATE, synthetic_mic  # noqa: F401 - fixtures
+from tests.desktop_app.finding_support import (
+    READY_MS,
+    idle,
+    mime_of,
+    open_library,
+    window_factory,
+)
 from tests.synth import CLASSES, make_sound
-
-READY_MS = 240_000
 
 
 @pytest.fixture()
 def window(qtbot, home: Path):
-    from desktop_app.window import MainWindow
-
-    made = []
-
-    def make(model: str = "mfcc"):
-        shown: list[tuple[str, str, str]] = []
-        win = MainWindow(Settings(path=home / "config" / "settings.json", model=model),
-                         show_error=lambda t, m, d: shown.append((t, m, d)), persist=False)
-        win.shown_errors = shown
-        win.resize(1440, 900)
-        qtbot.addWidget(win)
-        win.show()
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.close()
-
-
-def open_library(qtbot, win, root: Path) -> None:
-    win.open_library(root)
-    qtbot.waitUntil(lambda: win.pipeline.ready and not win.jobs.is_busy(), timeout=READY_MS)
-    win.binding.flush()
-
-
-def idle(qtbot, win) -> None:
-    qtbot.waitUntil(lambda: not win.jobs.is_busy(), timeout=READY_MS)
-
-
-def mime_of(*paths: Path) -> QMimeData:
-    md = QMimeData()
-    md.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    return md
+    yield from window_factory(qtbot, home)
 
 
 def classes_of(win, rows: list[int]) -> list[str]:
     return [win.state.info(r).folder for r in rows]
 
 
-def test_query_by_a_dropped_file_and_by_a_recording(qtbot, window, synth_dir, synthetic_mic, tmp_path: Path) -> None:
+def test_query_by_a_dropped_file_and_by_a_recording(
+        qtbot, window, synth_dir, synthetic_mic, tmp_path: Path) -> None:  # noqa: F811 - the fixture
     root, _ = synth_dir
     win = window()
     assert win.player.is_available()  # ALSA's null output

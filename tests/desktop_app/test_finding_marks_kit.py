@@ -8,12 +8,18 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMenu
 
 from core.export.kits import GM_DRUM_NOTES
-from tests.desktop_app.test_finding_gui import idle, open_library, window  # noqa: F401 - fixture
+from tests.desktop_app.finding_support import idle, open_library, window_factory
+
+
+@pytest.fixture()
+def window(qtbot, home: Path):
+    yield from window_factory(qtbot, home)
 
 
 def _action(menu: QMenu, text: str):

@@ -163,7 +163,7 @@ class DuplicatesDialog(QDialog):
         else:
             self.play_item(item if item.parent() is not None and item is not group.child(0) else group.child(1))
 
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: Any) -> None:
         key = event.key()
         if key in (Qt.Key.Key_A, Qt.Key.Key_B):
             self.play_ab("a" if key == Qt.Key.Key_A else "b")

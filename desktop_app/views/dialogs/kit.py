@@ -55,11 +55,11 @@ class PadButton(QPushButton):
         self.setToolTip(name or "Drop a sound here")
         self.setStyleSheet("font-weight: bold; border: 2px solid #ff4fa3;" if current else "")
 
-    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event: Any) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: Any) -> None:
         urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             event.acceptProposedAction()
@@ -178,14 +178,14 @@ class KitDialog(QDialog):
         text = event.text().upper()
         return bool(text and text in KEYS) or event.key() in (Qt.Key.Key_N, Qt.Key.Key_Space)
 
-    def event(self, event: Any) -> bool:  # noqa: D401 - Qt API
+    def event(self, event: Any) -> bool:
         """The pad keys win over the main window's one-key shortcuts (N, T, …) while the kit has the keyboard."""
         if event.type() == QEvent.Type.ShortcutOverride and not event.modifiers() and self._is_ours(event):
             event.accept()
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: Any) -> None:
         text = event.text().upper()
         if text and text in KEYS and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.hit(KEYS.index(text))
@@ -230,7 +230,7 @@ class KitDialog(QDialog):
 
     # ------------------------------------------------------------------- sequencer
     def _step_ms(self) -> int:
-        return max(20, int(round(60_000 / self.tempo.value() / 4)))  # sixteenth notes
+        return max(20, round(60_000 / self.tempo.value() / 4))  # sixteenth notes
 
     def set_step(self, pad: int, step: int, on: bool = True) -> None:
         self.seq.item(pad, step).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
@@ -279,6 +279,6 @@ class KitDialog(QDialog):
     def _failed(self, err: Any) -> None:
         self.message.setText(f"The kit was not exported: {' '.join(str(err.exc).split())}")
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: Any) -> None:
         self.timer.stop()
         super().closeEvent(event)

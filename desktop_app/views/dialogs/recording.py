@@ -144,6 +144,6 @@ class RecordDialog(QDialog):
             return
         self.recorded.emit(clip, self._rate)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: Any) -> None:
         self.recorder.stop()
         super().closeEvent(event)

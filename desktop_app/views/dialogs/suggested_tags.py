@@ -142,7 +142,7 @@ class SuggestedTagsDialog(QDialog):
         self.review([i for i, s in enumerate(self.suggestions) if s.status == "pending" and s.confidence >= floor],
                     "accepted")
 
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: Any) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Y, Qt.Key.Key_N):
             self.review(self.chosen(), "accepted" if key == Qt.Key.Key_Y else "rejected")

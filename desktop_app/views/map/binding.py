@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from PySide6.QtCore import QObject, QTimer
 
 from core.maps.labels import cluster_name, label_centroids

@@ -9,7 +9,8 @@ from core.finding.query import MAX_RECORD_SECONDS
 from tests.desktop_app.capture import RATE, no_input_device, synthetic_mic  # noqa: F401 - fixtures
 
 
-def test_a_recording_comes_from_a_real_input_stream_and_stops_at_ten_seconds(qtbot, synthetic_mic) -> None:
+def test_a_recording_comes_from_a_real_input_stream_and_stops_at_ten_seconds(
+        qtbot, synthetic_mic) -> None:  # noqa: F811 - the fixture
     from desktop_app.views.dialogs.recording import RecordDialog
 
     name, clip = synthetic_mic
@@ -48,7 +49,7 @@ def test_a_recording_comes_from_a_real_input_stream_and_stops_at_ten_seconds(qtb
     np.testing.assert_array_equal(trimmed, samples[RATE // 2 : RATE // 2 + RATE])
 
 
-def test_stop_ends_a_recording_early(qtbot, synthetic_mic) -> None:
+def test_stop_ends_a_recording_early(qtbot, synthetic_mic) -> None:  # noqa: F811 - the fixture
     from desktop_app.controllers.recording import Recorder
 
     rec = Recorder(max_seconds=600.0)  # long enough that only Stop ends it
@@ -61,7 +62,7 @@ def test_stop_ends_a_recording_early(qtbot, synthetic_mic) -> None:
     assert 0 < n < 600 * rec.rate and not rec.is_recording()
 
 
-def test_no_input_device_is_said_clearly(qtbot, no_input_device) -> None:
+def test_no_input_device_is_said_clearly(qtbot, no_input_device) -> None:  # noqa: F811 - the fixture
     from desktop_app.controllers.recording import Recorder
     from desktop_app.views.dialogs.recording import RecordDialog
 
