@@ -247,7 +247,7 @@ class KitDialog(QDialog):
     def tick(self) -> int | None:
         """Play the current step (its lowest ticked pad with a sound) and advance; returns the pad played."""
         step, self._step = self._step, (self._step + 1) % STEPS
-        self.seq.setCurrentCell(-1, step)
+        self.seq.selectColumn(step)  # shows where the sequencer is
         for pad in range(MAX_PADS):
             if self.paths[pad] is not None and self.seq.item(pad, step).checkState() == Qt.CheckState.Checked:
                 self._play(str(self.paths[pad]))
