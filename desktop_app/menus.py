@@ -53,6 +53,8 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
     m.addAction(act("demo", "Open the &demo collection", win.open_demo))
     m.addAction(act("rescan", "Re&scan folder", win.rescan, "F5", "rescan",
                     tip="Look for new, changed and deleted files (F5)"))
+    m.addAction(act("find_like_file", "Find sounds &like…", lambda: win.finding_ui.find_like_dialog(),
+                    tip="Choose any audio file and find the sounds like it (or drop the file on the map)"))
     m.addSeparator()
     m.addAction(act("export_map", "Export map &image…", lambda: _export_map(win), "Ctrl+E", "export",
                     tip="Save the map as PNG or SVG (Ctrl+E)"))
@@ -76,6 +78,8 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
                     tip="Full screen, large points, hover to listen (F11; Esc leaves)"))
     m.addAction(act("tour", "Cluster &tour", win.presenter.toggle_tour, "T", "tour",
                     tip="Fly to each cluster and play its typical sounds (T)"))
+
+    win.finding_ui.build_menu(mb, act)
 
     # ------------------------------------------------------------------------ Playback
     m = mb.addMenu("&Model")

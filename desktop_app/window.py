@@ -112,6 +112,9 @@ class MainWindow(QMainWindow):
             ("controls", "Controls", self.controls, "left"), ("details", "Sound", self.details, "right"),
             ("neighbours", "Neighbours", self.neighbors, "right"), ("search", "Search", self.search_results, "right"),
         ], tabs=[("neighbours", "search")], widths={"controls": 250, "details": 220})
+        from desktop_app.views.finding_ui import FindingUI
+
+        self.finding_ui = FindingUI(self)  # issue 10: query by sound, duplicates, tags, filters, kits
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -264,6 +267,9 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        if self.finding_ui.handle_drop(event.mimeData()):  # an audio file: find the sounds like it
+            event.acceptProposedAction()
+            return
         folder = dropped_folder(event.mimeData())
         if folder is not None:
             event.acceptProposedAction()

@@ -19,6 +19,8 @@ def show_map_context_menu(win: Any, row: int, pos: QPoint) -> None:
         menu.addAction("Show in folder", lambda: win.notify(reveal_in_file_manager(info.path), 8000))
         menu.addAction("Copy path", lambda: QApplication.clipboard().setText(str(info.path)))
         menu.addSeparator()
+    if hasattr(win, "finding_ui"):
+        win.finding_ui.add_context_items(menu, row if info is not None else None)
     from desktop_app.controllers.export import rows_for_export
 
     has_rows = bool(len(rows_for_export(win.state)[0]))

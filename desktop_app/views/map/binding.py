@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from core.maps.labels import cluster_name, label_centroids
@@ -28,6 +29,7 @@ class MapBinding(QObject):
         self.map = map_view
         self.annotations = False
         self.far = FarNeighbourLayer(map_view.vb)  # true neighbours the map put far away
+        self.filter_rows: Any = None  # rows that pass the filter panel (None: no filter)
         self._dirty: set[str] = set()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -51,6 +53,11 @@ class MapBinding(QObject):
     def set_annotations(self, on: bool) -> None:
         self.annotations = on
         self._mark("labels")
+
+    def set_filter(self, rows: Any) -> None:
+        """Highlight only ``rows`` (int64, those passing the filter panel) and the search matches among them."""
+        self.filter_rows = rows
+        self._mark("overlays")
 
     def flush(self) -> None:
         """Push everything stale to the view now."""
@@ -76,7 +83,9 @@ class MapBinding(QObject):
         if "captions" in dirty:
             self._captions()
         if "overlays" in dirty:
-            m.set_highlight(st.matches)
+            hl = st.matches if self.filter_rows is None else (
+                self.filter_rows if st.matches is None else np.intersect1d(st.matches, self.filter_rows))
+            m.set_highlight(hl)
             m.set_selected(st.selected)
             m.set_selection(st.selection if len(st.selection) else None)
             if st.selected is not None and st.neighbors:
