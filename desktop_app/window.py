@@ -19,9 +19,8 @@ from desktop_app.errors import ErrorReporter, ShowError
 from desktop_app.application import APP_NAME
 from desktop_app.icons import icon
 from desktop_app.persistence import dropped_folder, restore_window, save_window
-from desktop_app.views.cluster_actions import run_cluster_action
+from desktop_app.wiring import wire_window
 from desktop_app.views.explain_wiring import wire_explain
-from desktop_app.views.context_menu import show_map_context_menu
 from desktop_app.menus import build_menus_and_toolbar
 from desktop_app.controllers import export as export_actions
 from desktop_app.controllers.pipeline import PIPELINE_KINDS, Pipeline
@@ -31,7 +30,7 @@ from desktop_app.views.panels.controls import ControlsPanel
 from desktop_app.views.panels.details import DetailsPanel
 from desktop_app.views.dialogs.failures import FailureReport, failure_link_text
 from desktop_app.views.panels.job_bar import JobBar
-from desktop_app.views.panels.search_results import SearchResults, vocabulary_words
+from desktop_app.views.panels.search_results import SearchResults
 from desktop_app.views.panels.status_line import StatusLine
 from desktop_app.views.panels.docks import add_docks
 from desktop_app.views.map.spatial import auto_point_size
@@ -87,7 +86,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_status_bar()
         self.actions: dict[str, QAction] = build_menus_and_toolbar(self)
-        self._wire()
+        wire_window(self)
         wire_explain(self)  # tag picker, far neighbours, describe, OSC (desktop_app/views/explain_wiring.py)
         self.player.stateChanged.connect(self._on_play_state)
         self._apply_point_size()
@@ -134,47 +133,6 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.audio_off)
         bar.addPermanentWidget(self.failure_label)
         bar.addPermanentWidget(self.job_bar)
-
-    def _wire(self) -> None:
-        st, ev, m = self.state, self.state.events, self.map
-        # map → state / playback
-        m.pointClicked.connect(lambda row: self.select_row(row, play=True))
-        m.pointDoubleClicked.connect(lambda row: self.select_row(row, play=True, fly=True))
-        m.pointStepped.connect(lambda row: self.select_row(row, play=False))  # Space plays it
-        m.pointHovered.connect(lambda row: st.hover(row if row >= 0 else None))
-        m.scrubRequested.connect(self.play_row)
-        m.selectionChanged.connect(st.set_selection)
-        m.contextMenuRequested.connect(lambda row, pos: show_map_context_menu(self, row, pos))
-        m.legend.actionRequested.connect(lambda action, label: run_cluster_action(self, action, label))
-        ev.selection.connect(self._on_selection)
-        ev.points.connect(self._apply_point_size)
-        # panels → pipeline / state
-        c = self.controls
-        c.modelChanged.connect(self.pipeline.set_model)
-        c.colourByChanged.connect(self.pipeline.set_colour_by)
-        c.projectionChanged.connect(self.pipeline.set_projection)
-        c.clusterParamsChanged.connect(self.pipeline.set_cluster_params)
-        c.pointSizeChanged.connect(self.set_point_size)
-        c.queryChanged.connect(st.set_query)
-        self.neighbors.playRequested.connect(self.play_row)
-        self.neighbors.selectRequested.connect(lambda row: self.select_row(row, play=False, fly=True))
-        self.details.playRequested.connect(self.toggle_play)
-        self.details.notice.connect(lambda text: self.notify(text, 8000))
-        # state → panels
-        ev.selected.connect(self._on_selected)
-        ev.neighbors.connect(self._on_neighbors)
-        ev.failures.connect(self._on_failures)
-        ev.status.connect(self.status_label.set_state)
-        ev.query.connect(lambda q, rows: c.set_match_count(q, None if rows is None else len(rows)))
-        ev.query.connect(self._on_query)
-        self.search_results.attach(c.search)
-        self.search_results.selectRequested.connect(lambda row, play: self.select_row(row, play=play))
-        self.search_results.clearRequested.connect(c.search.clear)
-        ev.model.connect(lambda _m: self.neighbors.clear())
-        self.pipeline.previewReady.connect(self._on_preview)
-        self.pipeline.libraryOpened.connect(self._on_library_opened)
-        self.pipeline.embedFinished.connect(lambda _r: self.search_results.set_vocabulary(
-            vocabulary_words(self.state.sounds.values())))
 
     # --------------------------------------------------------------------- libraries
     def open_library(self, folder: str | Path) -> bool:

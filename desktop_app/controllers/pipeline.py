@@ -158,7 +158,9 @@ class Pipeline(QObject):
         if not len(snap.ids):
             return
         self.state.set_vectors(snap.ids, snap.vectors, None if snap.map is None else snap.map.xy)
-        if snap.labelling is not None and snap.labelling.method == self.state.colour_by:
+        same = (self.state.labelling is not None and np.array_equal(self.state.ids, snap.ids)
+                and np.array_equal(self.state.labels, snap.labelling.labels if snap.labelling is not None else []))
+        if snap.labelling is not None and snap.labelling.method == self.state.colour_by and not same:
             self.state.set_labelling(snap.labelling.labels, snap.ids, snap.names, labelling=snap.labelling)
 
     def _retire_library(self) -> None:

@@ -24,6 +24,7 @@ from core.maps.params import CLUSTER_METHODS, default_cluster_values, default_pr
 from core.maps.pca import PcaLayout, pca_2d
 from desktop_app.model.colouring import CONTINUOUS_MODES, GROUPING_MODES, ColourScale, grouping, quantise
 from desktop_app.model.events import StateEvents
+from desktop_app.model.search import rows_matching_all, search_rows
 from desktop_app.model.sounds import SoundInfo
 from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
 
@@ -241,8 +242,8 @@ class SessionState:
         vectors = np.asarray(vectors, dtype=np.float32)
         if np.array_equal(ids, self.ids):
             self.vectors = vectors
-            if xy is not None:
-                self.set_layout(xy, final=True)
+            if xy is not None and not (self.layout_final and np.array_equal(self.xy, xy)):
+                self.set_layout(xy, final=True)  # (an unchanged cached map is not drawn again)
             self._restore_selection()
             return
         old_xy = {int(s): self.xy[r] for r, s in enumerate(self.ids.tolist())}
@@ -405,24 +406,10 @@ class SessionState:
         if query == self.query and not force:
             return
         self.query = query
-        self.results = self._search(query) if query else []
+        self.results = search_rows(self, query) if query else []
         self.matches = self.match(query, self.results) if query else None
         self.events.query.emit(query, self.matches)
 
-    def _search(self, query: str, similar: int = 20) -> list[tuple[int, float, tuple[str, ...]]]:
-        from core.finding.search import search
-
-        infos = [self.sounds.get(int(i)) for i in self.ids.tolist()]
-        rows = [r for r, s in enumerate(infos) if s is not None]
-        vectors = self.vectors if self.vectors is not None and len(self.vectors) == len(self.ids) else None
-        hits = search([infos[r] for r in rows], query, ids=self.ids[rows] if vectors is not None else None,
-                      vectors=None if vectors is None else vectors[rows])
-        matched = sum(1 for h in hits if h.matched)
-        hits = hits[: matched + similar]
-        return [(r, h.score, h.matched) for h in hits if (r := self.row_of(h.sound_id)) is not None]
-
     def match(self, query: str, results: list[tuple[int, float, tuple[str, ...]]] | None = None) -> np.ndarray:
         """Rows whose names, folders or tags match every word of ``query`` (through synonyms)."""
-        words = {" ".join(w.lower().split()) for w in query.split()}
-        results = self._search(query, similar=0) if results is None else results
-        return np.asarray(sorted(r for r, _s, m in results if words <= set(m)), dtype=np.int64)
+        return rows_matching_all(query, search_rows(self, query, similar=0) if results is None else results)

@@ -21,7 +21,7 @@ from core.audio.decode import is_audio_path
 from core.finding.filters import filter_mask
 from desktop_app.controllers.finding import Finding
 from desktop_app.views.panels.filters import FilterPanel
-from desktop_app.views.panels.scroll import scrollable
+from desktop_app.views.panels.docks import scrollable
 
 AUDIO_FILTER = "Audio files (*.wav *.flac *.aif *.aiff *.ogg *.mp3 *.opus);;All files (*)"
 
