@@ -344,6 +344,12 @@ class MainWindow(QMainWindow):
         if not self.presenter.active:
             self.map.set_point_size(px)
 
+    def set_neighbors_k(self, k: int) -> None:
+        """List ``k`` neighbours (saved), and list them again for the selected sound."""
+        self.settings.neighbors_k = int(k)
+        if self.state.selected is not None:
+            self.pipeline.neighbors(self.state.selected)
+
     def set_hover_to_play(self, on: bool) -> None:
         self.settings.hover_to_play = bool(on)
         self.map.set_hover_to_play(on)

@@ -35,6 +35,8 @@ def wire_window(win: Any) -> None:
     c.pointSizeChanged.connect(win.set_point_size)
     c.queryChanged.connect(st.set_query)
     win.neighbors.playRequested.connect(win.play_row)
+    win.neighbors.count.setValue(win.settings.neighbors_k)
+    win.neighbors.countChanged.connect(win.set_neighbors_k)
     win.neighbors.selectRequested.connect(lambda row: win.select_row(row, play=False, fly=True))
     win.details.playRequested.connect(win.toggle_play)
     win.details.notice.connect(lambda text: win.notify(text, 8000))

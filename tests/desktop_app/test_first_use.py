@@ -242,3 +242,14 @@ def test_search_lists_results_steps_with_the_keys_and_suggests_words(qtbot, wind
     assert box.text() == "" and win.state.matches is None and panel.list.count() == 0
     words = panel._words.stringList()  # noqa: SLF001 - what the completer offers
     assert "pad" in words and "kick" in words
+
+
+def test_how_many_neighbours_are_listed_is_a_control(qtbot, window, synth_dir) -> None:
+    root, _ = synth_dir
+    win = window()
+    _open(qtbot, win, root)
+    win.select_row(4, play=False)
+    qtbot.waitUntil(lambda: win.neighbors.tree.topLevelItemCount() == 10, timeout=30_000)
+    win.neighbors.count.setValue(5)
+    qtbot.waitUntil(lambda: win.neighbors.tree.topLevelItemCount() == 5, timeout=30_000)
+    assert win.settings.neighbors_k == 5

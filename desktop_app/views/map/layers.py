@@ -40,6 +40,7 @@ class MapLayers:
             item.setZValue(z)
             vb.addItem(item, ignoreBounds=True)
         self.annotations: list[tuple[int, pg.TextItem]] = []
+        self._hidden_notes: set[int] = set()
         self._xy = _NO_XY
         self._enabled: np.ndarray | None = None
         self._groups = np.zeros(0, np.int32)
@@ -136,22 +137,37 @@ class MapLayers:
     # ------------------------------------------------------------------ annotations
     def set_annotations(self, notes: dict[int, tuple[float, float, str]],
                         color_of: Callable[[int], QtGui.QColor], hidden: set[int]) -> None:
+        """Cluster captions at (x, y); the largest clusters' captions win where two would overlap."""
         for _, item in self.annotations:
             self.vb.removeItem(item)
         self.annotations = []
+        self._hidden_notes = set(hidden)
         font = QtGui.QFont()
-        font.setPointSize(15)
+        font.setPointSize(13)
         font.setBold(True)
-        for lab, (x, y, text) in notes.items():
-            item = pg.TextItem(str(text), color="#ffffff", anchor=(0.5, 0.5), fill=pg.mkBrush(15, 17, 22, 170),
+        for lab, (x, y, text) in sorted(notes.items()):  # label 0 is the largest cluster
+            item = pg.TextItem(str(text), color="#ffffff", anchor=(0.5, 0.5), fill=pg.mkBrush(15, 17, 22, 140),
                                border=pg.mkPen(color_of(int(lab)), width=2))
             item.setFont(font)
             item.setPos(float(x), float(y))
             item.setZValue(8)
-            item.setVisible(int(lab) not in hidden)
             self.vb.addItem(item, ignoreBounds=True)
             self.annotations.append((int(lab), item))
+        self.declutter()
+
+    def declutter(self) -> None:
+        """Show each caption unless it would overlap one of a larger cluster (at the current zoom)."""
+        placed: list = []
+        for lab, item in self.annotations:
+            if lab in self._hidden_notes:
+                item.setVisible(False)
+                continue
+            rect = item.mapRectToScene(item.boundingRect())
+            clash = any(rect.intersects(other) for other in placed)
+            item.setVisible(not clash)
+            if not clash:
+                placed.append(rect)
 
     def show_annotations_except(self, hidden: set[int]) -> None:
-        for lab, item in self.annotations:
-            item.setVisible(lab not in hidden)
+        self._hidden_notes = set(hidden)
+        self.declutter()

@@ -71,7 +71,8 @@ class MapView(QtWidgets.QWidget):
         self.vb.setAspectLocked(True)
         self.vb.setDefaultPadding(0.04)
         self.vb.sigRangeChangedManually.connect(self._on_manual_range)
-        self.vb.sigRangeChanged.connect(lambda *_: self._hover >= 0 and self._place_hover_label())
+        self.vb.sigRangeChanged.connect(  # at each zoom: the hover label follows, colliding captions hide
+            lambda *_: (self._hover >= 0 and self._place_hover_label(), self._layers.declutter()))
 
         self.cloud = PointCloudItem(max_points=max_points)  # the one item drawing the points
         self.cloud.setZValue(0)

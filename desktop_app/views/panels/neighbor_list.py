@@ -15,6 +15,8 @@ from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
+    QSpinBox,
     QLabel,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from core.defaults import DEFAULT_NEIGHBORS_K
 
 FAR_COLOR = "#ff9f43"  # the map's far-neighbour rings (desktop_app.views.map.far_layer)
 ROW_ROLE = Qt.ItemDataRole.UserRole
@@ -59,6 +63,7 @@ class NeighborList(QWidget):
 
     playRequested = Signal(int)
     selectRequested = Signal(int)
+    countChanged = Signal(int)  # how many neighbours to list
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,9 +92,21 @@ class NeighborList(QWidget):
         header.setSectionResizeMode(0, header.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, header.ResizeMode.Stretch)
         header.setSectionResizeMode(2, header.ResizeMode.ResizeToContents)
+        self.count = QSpinBox()
+        self.count.setRange(1, 200)
+        self.count.setValue(DEFAULT_NEIGHBORS_K)
+        self.count.setKeyboardTracking(False)
+        self.count.setToolTip("How many of the most similar sounds are listed")
+        self.count.valueChanged.connect(self.countChanged.emit)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Show"))
+        row.addWidget(self.count)
+        row.addWidget(QLabel("most similar sounds"))
+        row.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(self.title)
+        lay.addLayout(row)
         lay.addWidget(self.far_label)
         lay.addWidget(self.tree)
 

@@ -339,3 +339,19 @@ def test_arrow_keys_walk_the_map(view: MapView, qtbot) -> None:  # noqa: ANN001
     assert view.selected() == 42  # and back
     qtbot.keyClick(vp, Qt.Key.Key_Up)
     assert view.positions()[view.selected()][1] > y
+
+
+def test_cluster_captions_never_overlap(view: MapView, qtbot) -> None:  # noqa: ANN001
+    """Issue 9, bug 9: captions overlapped each other. Where two collide, the larger cluster's wins,
+    and zooming in brings the other back."""
+    _, labs = grid_points()
+    view.set_labels(labs)
+    x, y = (float(v) for v in view.positions()[10])
+    view.set_cluster_annotations({0: (x, y, "Kicks and more kicks"), 1: (x + 0.01, y, "Snares"),
+                                  2: (x + 50.0, y + 50.0, "Pads")})
+    items = dict(view._layers.annotations)  # noqa: SLF001
+    assert items[0].isVisible() and not items[1].isVisible() and items[2].isVisible()
+    shown = [i.mapRectToScene(i.boundingRect()) for i in items.values() if i.isVisible()]
+    assert not any(a.intersects(b) for k, a in enumerate(shown) for b in shown[k + 1:])
+    view.set_hidden_labels({0})  # hiding the big one frees the place for the next
+    assert not items[0].isVisible() and items[1].isVisible()
