@@ -37,7 +37,7 @@ from core.training.samplers import JointSampler, SamplerUnavailable, SamplingCon
 from core.training.steps import Objective
 from core.training.verdict import MIN_QUERIES, Verdict, judge
 
-RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp", "verdict_margin"}
+RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp", "verdict_confidence"}
 
 
 @dataclass(slots=True)
@@ -91,7 +91,8 @@ def _samplers(config: TrainConfig, data: TrainingData, pool: np.ndarray, ranking
         if required:
             raise ValueError(f"triplet training needs at least 2 training sounds, there are {len(pool)}")
         return None
-    ctx = SamplingContext(data.store, pool, data.vocab.sound_tags, data.vocab.weights, ranking)
+    folders = data.folder_codes() if config.cross_folder else None
+    ctx = SamplingContext(data.store, pool, data.vocab.sound_tags, data.vocab.weights, ranking, folders)
     try:
         return build_sampler(config, ctx)
     except SamplerUnavailable as exc:
@@ -302,7 +303,7 @@ def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[st
     yield Progress(stage="verdict", message=f"{result.name} vs {data.reference}")
     label_sets = {int(data.ids[i]): {data.vocab.tags[t] for t in data.vocab.sound_tags[i]} for i in range(len(data.ids))}
     verdict = judge(library, result.name, data.reference, data.ids[data.test], label_sets,
-                    margin_se=config.verdict_margin)
+                    confidence=config.verdict_confidence, folders=data.test_folders, seed=config.seed)
     result.verdict = verdict
     if verdict.wins:
         library.catalog.set_default_model(result.name)
