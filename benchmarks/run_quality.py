@@ -39,11 +39,16 @@ sys.path.insert(0, str(HERE))
 HOME = HERE / "data" / "home"
 os.environ["SOUND_EXPLORER_HOME"] = str(HOME)
 
+import dev_kits  # noqa: E402
 import dev_sets  # noqa: E402
+
+NOTES = 4  # notes per GM program in the fluid set (512 sounds; the 2026 grid used 7 = 896 sounds)
 
 OUT = HERE / "out" / "quality.json"
 LOGS = HERE / "out" / "logs"
-CLI = Path(sys.executable).parent / "sound-explorer"
+# ``python -m core.cli`` from the repository root: the code of this checkout (the console script of
+# a shared virtual environment may point at another checkout)
+CLI = [sys.executable, "-m", "core.cli"]
 SELF = "noise,shift,mix,proximity"
 SHORT = ["--epochs", "6"]  # the single-sampler ablations (the main entries use the default, 10)
 
@@ -77,8 +82,12 @@ def dataset(name: str) -> tuple[Path, Path, Path | None]:
         return dev_sets.SONIC_PI, dev_sets.DATA / "sonic-pi.labels.csv", None
     if name == "fluid":
         if not (dev_sets.DATA / "fluid.labels.csv").exists():
-            dev_sets.build_fluid()
+            dev_sets.build_fluid(NOTES)
         return dev_sets.FLUID, dev_sets.DATA / "fluid.labels.csv", dev_sets.DATA / "fluid.groups.csv"
+    if name == "kits":
+        if not (dev_sets.DATA / "kits.labels.csv").exists():
+            dev_kits.build_kits()
+        return dev_kits.KITS_DIR, dev_sets.DATA / "kits.labels.csv", dev_sets.DATA / "kits.groups.csv"
     raise SystemExit(f"unknown dev set {name}")
 
 
@@ -90,7 +99,19 @@ def half_split(labels: dict[str, str], seed: int = 0) -> tuple[set[str], set[str
 
 
 def split_files(name: str, labels: dict[str, str], seed: int) -> tuple[Path, Path, list[str]]:
-    """Setting 2: (paths of the training half for ``--train-on``, labels CSV of the other half, train classes)."""
+    """Setting 2: (paths of the training half for ``--train-on``, labels CSV of the other half, train
+    classes). For ``kits`` the halves are kits (train on half the kits, score on the unseen kits,
+    all instrument classes); otherwise halves of the label classes."""
+    if name == "kits":
+        kits = {r: dev_kits.kit_of(r) for r in labels}
+        train_kits, _ = half_split(kits, seed)
+        keep = {r for r, k in kits.items() if k in train_kits}
+        folder = dev_sets.DATA / "split"
+        folder.mkdir(parents=True, exist_ok=True)
+        train_list, test_labels = folder / f"{name}-train.txt", folder / f"{name}-test.labels.csv"
+        train_list.write_text("".join(f"{r}\n" for r in sorted(keep)))
+        test_labels.write_text("".join(f"{r},{lab}\n" for r, lab in sorted(labels.items()) if r not in keep))
+        return train_list, test_labels, sorted(train_kits)
     train, _test = half_split(labels, seed)
     folder = dev_sets.DATA / "split"
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +144,7 @@ def cli(argv: list[str], log: str, dry: bool) -> float:
     t = time.perf_counter()
     path = LOGS / f"{log}.log"
     with path.open("w") as fh:
-        code = subprocess.call([str(CLI), *argv], stdout=fh, stderr=subprocess.STDOUT)
+        code = subprocess.call([*CLI, *argv], stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
     if code != 0:
         lines = path.read_text().strip().splitlines()
         raise CommandFailed(lines[-1] if lines else f"exit {code}")
