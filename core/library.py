@@ -40,6 +40,9 @@ class Library:
         self.device = device
         self.registry = registry or builtin_registry()
         self._neighbor_cache: dict[tuple[str, str], object] = {}
+        from core.encoders.fusion import register_adaptive
+
+        register_adaptive(self)
         self._register_trained()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -96,6 +99,10 @@ class Library:
 
     def embed(self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, keep_patches: bool = False) -> Job[EmbedReport]:
         """Scan (cheap when nothing changed), then embed what is missing for ``model``."""
+        if self.registry.info(model).kind == "adaptive":  # fitted to the library: core.encoders.fusion
+            from core.encoders.fusion import embed_adaptive
+
+            return (yield from embed_adaptive(self, model))
         scan_report = yield from self.scan()
         version = self.model_version(model)
         missing = len(self.catalog.missing_embeddings(model, version))
