@@ -229,7 +229,9 @@ class TagPreview:
     """The vocabulary a training run would use, before training (the app's tag list).
 
     ``vocab`` is built with ``exclude=()`` so that the tags the user excluded are still listed (with
-    their counts) and can be switched back on; ``reference`` names the encoder whose vectors weighed the tags, or is ``None`` when the library
+    their counts) and can be switched back on, and with the provenance tags kept: ``vocab.kinds[tag]``
+    says whether a tag is content (training relevance) or provenance (not used unless flipped with
+    ``TrainConfig.content_tags``; ``provenance_tags`` flips the other way); ``reference`` names the encoder whose vectors weighed the tags, or is ``None`` when the library
     has no vectors of it yet (then tags are weighed by IDF only, and the consistency filter is off).
     """
 
@@ -254,7 +256,8 @@ def preview_tags(library, config: TrainConfig) -> Job[TagPreview]:
     allowed = trainable(config)
     sel = [k for k, r in enumerate(rows) if allowed(r.relpath)]
     rows, ref = [rows[k] for k in sel], (ref[sel] if ref is not None else None)
-    vocab = build_vocabulary([r.tags for r in rows], **vocabulary_options(config), reference=ref,
+    options = {**vocabulary_options(config), "content_only": False}  # list provenance tags too, marked
+    vocab = build_vocabulary([r.tags for r in rows], **options, reference=ref,
                              min_consistency=config.min_consistency if ref is not None else None,
                              relpaths=[r.relpath for r in rows])
     yield Progress(stage="tags", done=1, total=1, message=f"{vocab.size} tags")
