@@ -8,6 +8,7 @@ verdict) sets (seeded; a resumed run reuses the saved split), and fills the log-
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -90,15 +91,27 @@ MIN_FOLDERS = 4  # folders needed before whole folders are held out
 
 
 def folder_keys(relpaths: list[str]) -> list[str] | None:
-    """Per sound, the folder that holds it out: the shallowest folder level with at least
-    :data:`MIN_FOLDERS` distinct folders (``Kit A/Close/x.wav`` and ``Kit A/OH/y.wav`` stay
-    together when there are enough kits), or ``None`` for a library without enough folders."""
+    """Per sound, the group that is held out whole: its folder at the shallowest folder level with
+    at least :data:`MIN_FOLDERS` distinct folders (``Kit A/Close/x.wav`` and ``Kit A/OH/y.wav`` stay
+    together when there are enough kits); in a library without enough folders, the first word of
+    its file name within its folder (``bd_haus.flac`` → ``bd``: flat libraries name their groups
+    there). ``None`` when neither gives enough groups (then the split is random)."""
+    from core.audio.words import split_tokens
+
     parts = [PurePosixPath(r).parent.parts for r in relpaths]
     depth = max((len(p) for p in parts), default=0)
     for level in range(1, depth + 1):
         keys = ["/".join(p[:level]) for p in parts]
         if len(set(keys)) >= MIN_FOLDERS:
             return keys
+    keys = []
+    for r in relpaths:
+        p = PurePosixPath(r)
+        words = split_tokens(p.stem)
+        keys.append(f"{p.parent}/{words[0] if words else p.stem}")
+    counts = Counter(keys)
+    if sum(1 for c in counts.values() if c >= 2) >= MIN_FOLDERS:
+        return keys
     return None
 
 

@@ -36,7 +36,7 @@ class Verdict:
     delta: float = float("nan")  # mAP(model) − mAP(reference) on the scored queries
     ci: tuple[float, float] = (float("nan"), float("nan"))  # bootstrap interval of delta
     confidence: float = 0.95
-    folders: int = 0  # held-out folders (0: a random split of sounds)
+    folders: int = 0  # held-out groups: whole folders, or file-name prefixes in a flat library (0: random sounds)
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -47,7 +47,7 @@ class Verdict:
 
     def table(self) -> str:
         """A plain-text table for the CLI."""
-        where = f"{self.folders} held-out folders" if self.folders else "held-out sounds"
+        where = f"{self.folders} held-out groups" if self.folders else "held-out sounds"
         lines = [f"verdict on {self.held_out} sounds of {where} (relevant = shares a content tag), QbE mAP:"]
         width = max(len(k) for k in self.scores) if self.scores else 10
         for name, score in self.scores.items():

@@ -79,6 +79,9 @@ def test_folder_keys_pick_the_level_with_enough_folders():
     assert keys is not None and len(set(keys)) == 5 and keys[0] == "Kit 0"  # the mics of a kit stay together
     assert folder_keys(["a.wav", "b.wav"]) is None
     assert folder_keys(["A/a.wav", "B/b.wav", "C/c.wav"]) is None  # too few folders: a random split
+    # a flat library: the first word of the file name groups the sounds (as sonic-pi's bd_, sn_, …)
+    flat = [f"{w}_{i}.flac" for w in ("bd", "sn", "ambi", "loop", "guit") for i in range(3)] + ["misc.wav"]
+    assert folder_keys(flat)[:4] == ["./bd", "./bd", "./bd", "./sn"]
 
 
 def test_split_holds_out_whole_folders():
