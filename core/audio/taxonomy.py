@@ -170,6 +170,16 @@ def sound_type(raw: Sequence[str], taxonomy: Taxonomy | None = None) -> str | No
     return tax.sound_type(tax.canonical(raw))
 
 
+def dominant_type(types: Sequence[str | None], min_share: float = 0.5) -> str | None:
+    """A cluster's name from its members' sound types: the most common type when it holds at least
+    ``min_share`` of the members that have one, else ``None``."""
+    counts = Counter(t for t in types if t)
+    if not counts:
+        return None
+    top, n = counts.most_common(1)[0]
+    return top if n >= min_share * sum(counts.values()) else None
+
+
 def search_term(word: str, taxonomy: Taxonomy | None = None) -> str:
     """What a search word means in the taxonomy: ``'bd'`` → ``'kick'``; unknown words unchanged."""
     return (taxonomy or load_taxonomy()).type_of(word) or word.strip().lower()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.audio.tags import filename_tags, raw_tags
 from core.audio.taxonomy import (
-    Taxonomy, canonical_tags, classify_tags, load_taxonomy, search_term, sound_type, taxonomy_folders,
+    Taxonomy, canonical_tags, classify_tags, dominant_type, load_taxonomy, search_term, sound_type, taxonomy_folders,
 )
 from core.audio.words import split_tokens, tokenize
 
@@ -117,3 +117,9 @@ def test_flips_override_the_detector():
 def test_taxonomy_from_no_files_is_empty(tmp_path):
     tax = Taxonomy.from_files([tmp_path])
     assert tax.canonical(["bd", "kick"]) == ["bd", "kick"] and tax.sound_type(["kick"]) is None
+
+
+def test_dominant_type_names_a_cluster():
+    assert dominant_type(["kick", "kick", None, "snare"]) == "kick"
+    assert dominant_type(["kick", "snare", "tom", None]) is None
+    assert dominant_type([None, None]) is None
