@@ -90,36 +90,50 @@ def trainable(config: TrainConfig) -> Callable[[str], bool]:
 MIN_FOLDERS = 4  # folders needed before whole folders are held out
 
 
-def folder_keys(relpaths: list[str]) -> list[str] | None:
-    """Per sound, the group that is held out whole: its folder at the shallowest folder level with
-    at least :data:`MIN_FOLDERS` distinct folders (``Kit A/Close/x.wav`` and ``Kit A/OH/y.wav`` stay
-    together when there are enough kits); in a library without enough folders, the first word of
-    its file name within its folder (``bd_haus.flac`` → ``bd``: flat libraries name their groups
-    there). ``None`` when neither gives enough groups (then the split is random)."""
-    from core.audio.words import split_tokens
+def folder_keys(relpaths: list[str], sound_types: list[str | None] | None = None) -> list[str] | None:
+    """Per sound, the folder that is held out whole, or ``None`` (then the split is random).
 
+    Folders are taken at the shallowest level with at least :data:`MIN_FOLDERS` distinct folders
+    (``Kit A/Close/x.wav`` and ``Kit A/OH/y.wav`` stay together when there are enough kits). With
+    ``sound_types`` (per sound, :func:`core.audio.taxonomy.sound_type`) they are held out only when
+    they say where sounds came from rather than what they are: when most sounds are in *source*
+    folders, that hold several sound types with none at 60 % (a kit, a pack, a session) or whose
+    name has a provenance word (kit, pack, vol). Category folders (``Kicks/``, ``Footsteps/``) say
+    what a sound is: holding them out would only test unseen categories, so the split stays random.
+    """
     parts = [PurePosixPath(r).parent.parts for r in relpaths]
     depth = max((len(p) for p in parts), default=0)
+    keys = None
     for level in range(1, depth + 1):
         keys = ["/".join(p[:level]) for p in parts]
         if len(set(keys)) >= MIN_FOLDERS:
-            return keys
-    keys = []
-    for r in relpaths:
-        p = PurePosixPath(r)
-        words = split_tokens(p.stem)
-        keys.append(f"{p.parent}/{words[0] if words else p.stem}")
-    counts = Counter(keys)
-    if sum(1 for c in counts.values() if c >= 2) >= MIN_FOLDERS:
+            break
+    else:
+        return None
+    if sound_types is None:
         return keys
-    return None
+    from core.audio.taxonomy import SPREAD_MAX_SHARE, load_taxonomy
+    from core.audio.words import split_tokens
+
+    tax = load_taxonomy()
+    members: dict[str, list[str | None]] = {}
+    for k, t in zip(keys, sound_types):
+        members.setdefault(k, []).append(t)
+    in_sources = 0
+    for folder, types in members.items():
+        typed = Counter(t for t in types if t)
+        spread = len(typed) >= 2 and max(typed.values()) < SPREAD_MAX_SHARE * sum(typed.values())
+        named = any(tax.provenance_kind(w) for w in split_tokens(folder.rsplit("/", 1)[-1]))
+        in_sources += len(types) if spread or named else 0
+    return keys if in_sources >= 0.5 * len(keys) else None
 
 
 def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int, eligible: np.ndarray | None = None,
                   folders: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded split of ``range(n)`` (or of ``eligible``) into (train, val, test) index arrays.
 
-    With ``folders`` (per sound, from :func:`folder_keys`) whole folders are held out: the test set
+    With ``folders`` (per sound, from :func:`folder_keys`: source folders such as kits) whole folders
+    are held out: the test set
     takes shuffled folders until it holds ``test_fraction`` of the sounds (at least two folders),
     the validation set likewise from the rest when at least five folders remain (else random sounds
     of the training folders), so that no held-out sound shares a kit or a session with a training
@@ -210,7 +224,8 @@ def prepare(library, config: TrainConfig, saved_split: dict[str, list[int]] | No
     if eligible is not None and len(eligible) < 4:
         raise ValueError(f"{config.method} needs tagged sounds: only {len(eligible)} sound(s) kept a tag "
                          f"({vocab.size} tags in the vocabulary)")
-    folders = folder_keys([r.relpath for r in rows]) if config.hold_out == "folders" else None
+    folders = (folder_keys([r.relpath for r in rows], vocab.sound_types or None)
+               if config.hold_out == "folders" else None)
     if saved_split is not None:
         pos = {int(i): k for k, i in enumerate(ids)}
         val, test = (np.array(sorted(pos[i] for i in saved_split[k] if i in pos), dtype=np.int64)

@@ -79,9 +79,15 @@ def test_folder_keys_pick_the_level_with_enough_folders():
     assert keys is not None and len(set(keys)) == 5 and keys[0] == "Kit 0"  # the mics of a kit stay together
     assert folder_keys(["a.wav", "b.wav"]) is None
     assert folder_keys(["A/a.wav", "B/b.wav", "C/c.wav"]) is None  # too few folders: a random split
-    # a flat library: the first word of the file name groups the sounds (as sonic-pi's bd_, sn_, …)
-    flat = [f"{w}_{i}.flac" for w in ("bd", "sn", "ambi", "loop", "guit") for i in range(3)] + ["misc.wav"]
-    assert folder_keys(flat)[:4] == ["./bd", "./bd", "./bd", "./sn"]
+    # with sound types: kits (several types per folder) are held out, category folders are not
+    kits = [f"Kit {k}/{t}_{i}.wav" for k in range(5) for t in ("kick", "snare", "hihat") for i in range(2)]
+    types = [p.split("/")[1].split("_")[0] for p in kits]
+    assert folder_keys(kits, types) is not None
+    cats = [f"{t}s/{t}_{k}_{i}.wav" for t in ("kick", "snare", "hihat", "tom", "clap") for k in range(5) for i in range(2)]
+    assert folder_keys(cats, [p.split("/")[1].split("_")[0] for p in cats]) is None
+    assert folder_keys(cats, [None] * len(cats)) is None  # nothing known: the folder names decide
+    packs = [f"Pack Vol {k}/x{i}.wav" for k in range(5) for i in range(3)]
+    assert folder_keys(packs, [None] * len(packs)) is not None  # "pack", "vol": provenance words
 
 
 def test_split_holds_out_whole_folders():
@@ -130,7 +136,8 @@ def test_a_provenance_only_model_is_not_promoted(seed):
 
     vocab = build_vocabulary(raw, max_doc_freq=0.7, min_count=2, relpaths=paths)
     assert sorted(vocab.tags) == ["clap", "cymbal", "hihat", "kick", "snare", "tom"]  # kit names are provenance
-    keys = folder_keys(paths)
+    keys = folder_keys(paths, vocab.sound_types)
+    assert keys is not None  # kit folders: held out whole
     _train, _val, test = split_indices(len(paths), 0.1, 0.15, seed=seed, folders=keys)
     labels = {int(i): {vocab.tags[t] for t in ts} for i, ts in zip(ids, vocab.sound_tags)}
     v = judge(lib, "kits", "ref", ids[test], labels, others=(), folders=len({keys[int(i)] for i in test}))
