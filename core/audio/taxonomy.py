@@ -257,3 +257,14 @@ def classify_tags(sound_tags: Sequence[Sequence[str]], relpaths: Sequence[str] |
             continue
         out[tag] = TagKind(tag, CONTENT, "describes the sound" if n_typed else "no sound type known")
     return out
+
+
+def library_tag_kinds(relpaths: Sequence[str], raw: Sequence[Sequence[str]], *, force_content: Iterable[str] = (),
+                      force_provenance: Iterable[str] = ()) -> tuple[list[list[str]], dict[str, TagKind]]:
+    """For a whole library (``relpaths`` and raw tags per sound, e.g. from ``Library.sounds()``):
+    per sound its canonical tags, and every tag's :class:`TagKind` (what the GUI shows and searches;
+    the provenance tags of a sound are a colour-by, e.g. its kit)."""
+    tax = load_taxonomy()
+    tags = [tax.canonical(r) for r in raw]
+    return tags, classify_tags(tags, relpaths, taxonomy=tax, force_content=force_content,
+                               force_provenance=force_provenance)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from core.audio.tags import filename_tags, raw_tags
 from core.audio.taxonomy import (
-    Taxonomy, canonical_tags, classify_tags, dominant_type, load_taxonomy, search_term, sound_type, taxonomy_folders,
+    Taxonomy, canonical_tags, classify_tags, dominant_type, library_tag_kinds, load_taxonomy, search_term, sound_type, taxonomy_folders,
 )
 from core.audio.words import split_tokens, tokenize
 
@@ -123,3 +123,10 @@ def test_dominant_type_names_a_cluster():
     assert dominant_type(["kick", "kick", None, "snare"]) == "kick"
     assert dominant_type(["kick", "snare", "tom", None]) is None
     assert dominant_type([None, None]) is None
+
+
+def test_library_tag_kinds_in_one_call():
+    raw = [raw_tags(Path("/x"), p, metadata=False) for p in KIT_TREE]
+    tags, kinds = library_tag_kinds(KIT_TREE, raw, force_content=["vintage"])
+    assert tags[0][-2:] == ["kick", "soft"] and kinds["pearl"].kind == "provenance"
+    assert kinds["vintage"].kind == "content" and kinds["vintage"].flipped
