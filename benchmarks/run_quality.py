@@ -72,7 +72,8 @@ GRID: dict[str, list[str]] = {
     "coala-none": ["--method", "coala", "--keep", "none", "--epochs", "5"],
     "ec-none": ["--method", "ec", "--keep", "none"],
 }
-SETTING2 = ["triplet-joint", "triplet-joint+tags", "coala", "ec"]
+SETTING2 = ["triplet-joint", "triplet-joint+tags", "triplet-tags", "coala", "ec"]
+BASE = ["mfcc", "pretrained", "pretrained+mfcc"]  # the encoders that need no training
 
 
 def dataset(name: str) -> tuple[Path, Path, Path | None]:
@@ -190,7 +191,7 @@ def save_result(key: str, value: dict) -> None:
 def run_set(name: str, settings: list[int], models: list[str], seed: int, fresh: bool, dry: bool) -> None:
     root, labels_csv, groups_csv = dataset(name)
     done = {} if fresh or dry else load_results()
-    base = ["mfcc", "pretrained"]
+    base = list(BASE)
     for m in base:
         cli(["embed", str(root), "-q", "--model", m], f"{name}-embed-{m}", dry)
     plans: list[tuple[int, Path, list[str]]] = []
@@ -228,8 +229,8 @@ def run_set(name: str, settings: list[int], models: list[str], seed: int, fresh:
 def tables(sets: list[str]) -> str:
     res = load_results()
     lines = []
-    for setting, title in ((1, "trained on the whole collection"), (2, "trained on half the classes, scored on the other half")):
-        names = ["mfcc", "pretrained"] + list(GRID)
+    for setting, title in ((1, "trained on the whole collection"), (2, "trained on half the classes (kits: half the kits), scored on the other half")):
+        names = BASE + list(GRID)
         rows = [n for n in names if any(f"{s}|{setting}|{n}" in res for s in sets)]
         if not rows:
             continue
@@ -247,13 +248,43 @@ def tables(sets: list[str]) -> str:
                     cells.append("n/a")
                     continue
                 cell = f"{r['map']:.3f}"
-                if n not in ("mfcc", "pretrained"):
+                if n not in BASE:
                     ref_m, ref_p = res.get(f"{s}|{setting}|mfcc"), res.get(f"{s}|{setting}|pretrained")
                     cell += f" ({r['map'] - ref_m['map']:+.3f} / {r['map'] - ref_p['map']:+.3f})" if ref_m and ref_p else ""
                 cells.append(cell)
             lines.append(f"| {n} | " + " | ".join(cells) + " |")
         lines.append("(in brackets: Δ vs mfcc / Δ vs pretrained)")
+    lines.append(agreement(sets))
     return "\n".join(lines)
+
+
+def agreement(sets: list[str]) -> str:
+    """How often the verdict's promote-or-keep decision matches the true-label comparison with
+    ``pretrained`` (the reference), and the promoted models that are worse by true labels."""
+    res = load_results()
+    rows, agree, bad = [], 0, []
+    for key, r in sorted(res.items()):
+        s, setting, model = key.split("|")
+        v = r.get("verdict")
+        ref = res.get(f"{s}|{setting}|pretrained")
+        if s not in sets or model in BASE or r.get("map") is None or not v or not ref:
+            continue
+        delta = r["map"] - ref["map"]
+        wins = bool(v.get("wins"))
+        ok = wins == (delta > 0)
+        agree += ok
+        if wins and delta < -0.02:
+            bad.append(key)
+        ci = v.get("ci") or [None, None]
+        ci_text = f"{ci[0]:+.3f} … {ci[1]:+.3f}" if ci[0] is not None else "–"
+        rows.append(f"| {s} | {setting} | {model} | {delta:+.3f} | {v.get('delta') or float('nan'):+.3f} "
+                    f"[{ci_text}] ({v.get('folders') or 0} folders, {v.get('held_out')} queries) | "
+                    f"{'promoted' if wins else 'kept'} | {'yes' if ok else 'NO'} |")
+    head = ["", f"Verdict vs true labels: {agree} of {len(rows)} agree; promoted while worse by > 0.02: "
+            f"{', '.join(bad) or 'none'}",
+            "| set | setting | model | Δ mAP vs pretrained (true labels) | verdict Δ [95% interval] | decision | agrees |",
+            "|---|---|---|---|---|---|---|"]
+    return "\n".join(head + rows)
 
 
 def main(argv: list[str] | None = None) -> int:
