@@ -326,8 +326,15 @@ def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[st
     yield from library.embed(result.name)
     yield Progress(stage="verdict", message=f"{result.name} vs {data.reference}")
     judged, label_sets = judged_sounds(library, config, data)
+    from core.defaults import DEFAULT_MODEL
+
+    must_beat: tuple[str, ...] = ()
+    if DEFAULT_MODEL != data.reference and DEFAULT_MODEL in library.models():
+        yield from library.embed(DEFAULT_MODEL)  # cheap once the reference is embedded
+        must_beat = (DEFAULT_MODEL,)
     verdict = judge(library, result.name, data.reference, judged, label_sets,
-                    confidence=config.verdict_confidence, folders=data.test_folders, seed=config.seed)
+                    confidence=config.verdict_confidence, folders=data.test_folders, seed=config.seed,
+                    must_beat=must_beat)
     result.verdict = verdict
     if verdict.wins:
         library.catalog.set_default_model(result.name)

@@ -74,13 +74,14 @@ def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_sets: dict[int, set[str]],
           others: tuple[str, ...] = ("mfcc",), confidence: float = 0.95, folders: int = 0,
-          seed: int = 0) -> Verdict:
+          seed: int = 0, must_beat: tuple[str, ...] = ()) -> Verdict:
     """Score ``model`` and ``reference`` (and any of ``others`` already embedded) on ``held_out_ids``.
 
     ``label_sets``: sound id → its content tags. Both models must be embedded already. The model
     wins only if the ``confidence`` bootstrap interval of its mAP gain over the reference (paired
-    over queries) lies entirely above zero. ``folders``: how many whole folders were held out (for
-    the report).
+    over queries) lies entirely above zero, and likewise against each of ``must_beat`` that is
+    embedded (the library's default encoder, when it is not the reference: a new default must beat
+    the map the user already has). ``folders``: how many whole folders were held out (for the report).
     """
     from core.evaluation.metrics import qbe_ap_multi
 
@@ -91,7 +92,8 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
         v.summary = (f"undecided: only {len(queries)} held-out sound(s) have content tags; "
                      f"{model} is available but not made the default")
         return v
-    names = [model, reference] + [o for o in others if o not in (model, reference)]
+    names = [model, reference] + [o for o in (*must_beat, *others) if o not in (model, reference)]
+    names = list(dict.fromkeys(names))
     aps: dict[str, np.ndarray] = {}
     for name in names:
         try:
@@ -112,17 +114,23 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
         v.summary = (f"undecided: only {int(counted.sum())} held-out sound(s) share a content tag with another; "
                      f"{model} is available but not made the default")
         return v
-    diff = aps[model][counted] - aps[reference][counted]
-    v.delta = float(diff.mean())
-    v.ci = bootstrap_interval(diff, confidence, seed=seed)
-    new, old = v.scores[model], v.scores[reference]
-    v.wins = bool(v.ci[0] > 0)
     pct = f"{100 * confidence:.0f}%"
-    gain = f"QbE mAP {new:.3f} vs {old:.3f} for {reference} ({v.delta:+.3f}, {pct} interval {v.ci[0]:+.3f} … {v.ci[1]:+.3f})"
-    if v.wins:
-        v.summary = f"{model} wins: {gain}; made the default"
-    elif v.delta > 0:
-        v.summary = f"{model} is not surely better: {gain}; the default is unchanged"
-    else:
-        v.summary = f"{model} does not beat {reference}: {gain}; the default is unchanged"
+    new = v.scores[model]
+    v.wins = True
+    gains = []
+    for base in [reference] + [b for b in must_beat if b in aps and b != reference]:
+        diff = aps[model][counted] - aps[base][counted]
+        delta, ci = float(diff.mean()), bootstrap_interval(diff, confidence, seed=seed)
+        if base == reference:
+            v.delta, v.ci = delta, ci
+        gains.append(f"QbE mAP {new:.3f} vs {v.scores[base]:.3f} for {base} ({delta:+.3f}, {pct} interval "
+                     f"{ci[0]:+.3f} … {ci[1]:+.3f})")
+        if not ci[0] > 0:
+            v.wins = False
+            if delta > 0:
+                v.summary = f"{model} is not surely better: {gains[-1]}; the default is unchanged"
+            else:
+                v.summary = f"{model} does not beat {base}: {gains[-1]}; the default is unchanged"
+            return v
+    v.summary = f"{model} wins: {'; '.join(gains)}; made the default"
     return v

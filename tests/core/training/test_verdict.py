@@ -55,6 +55,15 @@ def test_clear_win_switches_and_the_interval_guards_against_noise():
     assert not same.wins and "does not beat" in same.summary
 
 
+def test_a_new_default_must_also_beat_the_current_default():
+    ids, labels, good, noisy = _setup()
+    lib = _Vectors({"new": (ids, good), "ref": (ids, noisy), "default": (ids, good)})
+    v = judge(lib, "new", "ref", ids, labels, others=(), must_beat=("default",))
+    assert v.ci[0] > 0 and not v.wins and "default" in v.summary  # beats the reference, not the default
+    lib.table["default"] = (ids, noisy)
+    assert judge(lib, "new", "ref", ids, labels, others=(), must_beat=("default",)).wins
+
+
 def test_bootstrap_interval_covers_the_mean_and_shrinks_with_more_queries():
     rng = np.random.default_rng(0)
     few, many = rng.normal(0.05, 0.2, 20), rng.normal(0.05, 0.2, 2000)
