@@ -7,12 +7,10 @@ this module names the choices between them.
 
 from __future__ import annotations
 
-#: The encoder a new library is embedded with: ``pretrained`` standardised per library plus standardised
-#: MFCC statistics at weight 0.25 (core.encoders.fusion; no training, always installed). It beat plain
-#: ``pretrained`` on every dev set in both settings (docs/training.md, "A better map without training").
-DEFAULT_MODEL = "pretrained+mfcc"
+#: The encoder a new library is embedded with (it is always installed: its weights ship in aisfx).
+DEFAULT_MODEL = "pretrained"
 #: The encoders every library has, besides the models trained on it.
-BUILTIN_MODELS: tuple[str, ...] = ("mfcc", "pretrained", "pretrained+mfcc")
+BUILTIN_MODELS: tuple[str, ...] = ("mfcc", "pretrained")
 #: The clustering that colours a new map.
 DEFAULT_CLUSTER_METHOD = "graph"
 #: How many nearest neighbours are listed.
