@@ -39,11 +39,16 @@ sys.path.insert(0, str(HERE))
 HOME = HERE / "data" / "home"
 os.environ["SOUND_EXPLORER_HOME"] = str(HOME)
 
+import dev_kits  # noqa: E402
 import dev_sets  # noqa: E402
+
+NOTES = 4  # notes per GM program in the fluid set (512 sounds; the 2026 grid used 7 = 896 sounds)
 
 OUT = HERE / "out" / "quality.json"
 LOGS = HERE / "out" / "logs"
-CLI = Path(sys.executable).parent / "sound-explorer"
+# ``python -m core.cli`` from the repository root: the code of this checkout (the console script of
+# a shared virtual environment may point at another checkout)
+CLI = [sys.executable, "-m", "core.cli"]
 SELF = "noise,shift,mix,proximity"
 SHORT = ["--epochs", "6"]  # the single-sampler ablations (the main entries use the default, 10)
 
@@ -67,7 +72,8 @@ GRID: dict[str, list[str]] = {
     "coala-none": ["--method", "coala", "--keep", "none", "--epochs", "5"],
     "ec-none": ["--method", "ec", "--keep", "none"],
 }
-SETTING2 = ["triplet-joint", "triplet-joint+tags", "coala", "ec"]
+SETTING2 = ["triplet-joint", "triplet-joint+tags", "triplet-tags", "coala", "ec"]
+BASE = ["mfcc", "pretrained", "pretrained+mfcc"]  # the encoders that need no training
 
 
 def dataset(name: str) -> tuple[Path, Path, Path | None]:
@@ -77,8 +83,12 @@ def dataset(name: str) -> tuple[Path, Path, Path | None]:
         return dev_sets.SONIC_PI, dev_sets.DATA / "sonic-pi.labels.csv", None
     if name == "fluid":
         if not (dev_sets.DATA / "fluid.labels.csv").exists():
-            dev_sets.build_fluid()
+            dev_sets.build_fluid(NOTES)
         return dev_sets.FLUID, dev_sets.DATA / "fluid.labels.csv", dev_sets.DATA / "fluid.groups.csv"
+    if name == "kits":
+        if not (dev_sets.DATA / "kits.labels.csv").exists():
+            dev_kits.build_kits()
+        return dev_kits.KITS_DIR, dev_sets.DATA / "kits.labels.csv", dev_sets.DATA / "kits.groups.csv"
     raise SystemExit(f"unknown dev set {name}")
 
 
@@ -90,7 +100,19 @@ def half_split(labels: dict[str, str], seed: int = 0) -> tuple[set[str], set[str
 
 
 def split_files(name: str, labels: dict[str, str], seed: int) -> tuple[Path, Path, list[str]]:
-    """Setting 2: (paths of the training half for ``--train-on``, labels CSV of the other half, train classes)."""
+    """Setting 2: (paths of the training half for ``--train-on``, labels CSV of the other half, train
+    classes). For ``kits`` the halves are kits (train on half the kits, score on the unseen kits,
+    all instrument classes); otherwise halves of the label classes."""
+    if name == "kits":
+        kits = {r: dev_kits.kit_of(r) for r in labels}
+        train_kits, _ = half_split(kits, seed)
+        keep = {r for r, k in kits.items() if k in train_kits}
+        folder = dev_sets.DATA / "split"
+        folder.mkdir(parents=True, exist_ok=True)
+        train_list, test_labels = folder / f"{name}-train.txt", folder / f"{name}-test.labels.csv"
+        train_list.write_text("".join(f"{r}\n" for r in sorted(keep)))
+        test_labels.write_text("".join(f"{r},{lab}\n" for r, lab in sorted(labels.items()) if r not in keep))
+        return train_list, test_labels, sorted(train_kits)
     train, _test = half_split(labels, seed)
     folder = dev_sets.DATA / "split"
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +145,7 @@ def cli(argv: list[str], log: str, dry: bool) -> float:
     t = time.perf_counter()
     path = LOGS / f"{log}.log"
     with path.open("w") as fh:
-        code = subprocess.call([str(CLI), *argv], stdout=fh, stderr=subprocess.STDOUT)
+        code = subprocess.call([*CLI, *argv], stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
     if code != 0:
         lines = path.read_text().strip().splitlines()
         raise CommandFailed(lines[-1] if lines else f"exit {code}")
@@ -169,7 +191,7 @@ def save_result(key: str, value: dict) -> None:
 def run_set(name: str, settings: list[int], models: list[str], seed: int, fresh: bool, dry: bool) -> None:
     root, labels_csv, groups_csv = dataset(name)
     done = {} if fresh or dry else load_results()
-    base = ["mfcc", "pretrained"]
+    base = list(BASE)
     for m in base:
         cli(["embed", str(root), "-q", "--model", m], f"{name}-embed-{m}", dry)
     plans: list[tuple[int, Path, list[str]]] = []
@@ -207,8 +229,8 @@ def run_set(name: str, settings: list[int], models: list[str], seed: int, fresh:
 def tables(sets: list[str]) -> str:
     res = load_results()
     lines = []
-    for setting, title in ((1, "trained on the whole collection"), (2, "trained on half the classes, scored on the other half")):
-        names = ["mfcc", "pretrained"] + list(GRID)
+    for setting, title in ((1, "trained on the whole collection"), (2, "trained on half the classes (kits: half the kits), scored on the other half")):
+        names = BASE + list(GRID)
         rows = [n for n in names if any(f"{s}|{setting}|{n}" in res for s in sets)]
         if not rows:
             continue
@@ -226,13 +248,49 @@ def tables(sets: list[str]) -> str:
                     cells.append("n/a")
                     continue
                 cell = f"{r['map']:.3f}"
-                if n not in ("mfcc", "pretrained"):
+                if n not in BASE:
                     ref_m, ref_p = res.get(f"{s}|{setting}|mfcc"), res.get(f"{s}|{setting}|pretrained")
                     cell += f" ({r['map'] - ref_m['map']:+.3f} / {r['map'] - ref_p['map']:+.3f})" if ref_m and ref_p else ""
                 cells.append(cell)
             lines.append(f"| {n} | " + " | ".join(cells) + " |")
         lines.append("(in brackets: Δ vs mfcc / Δ vs pretrained)")
+    lines.append(agreement(sets))
     return "\n".join(lines)
+
+
+def agreement(sets: list[str]) -> str:
+    """How often the verdict's promote-or-keep decision matches the true-label comparison with the
+    verdict's bar (``pretrained``, and ``pretrained+mfcc`` when the verdict also had to beat the
+    default), and the promoted models that are worse by true labels."""
+    res = load_results()
+    rows, agree, bad = [], 0, []
+    for key, r in sorted(res.items()):
+        s, setting, model = key.split("|")
+        v = r.get("verdict")
+        ref = res.get(f"{s}|{setting}|pretrained")
+        if s not in sets or model in BASE or r.get("map") is None or not v or not ref:
+            continue
+        # the bar the verdict set: pretrained, and the default pretrained+mfcc when the verdict had to
+        # beat it too (its score is then in the verdict's table)
+        bar = max([ref["map"]] + [res[f"{s}|{setting}|{b}"]["map"] for b in BASE[2:]
+                                  if b in (v.get("scores") or {}) and f"{s}|{setting}|{b}" in res])
+        delta = r["map"] - bar
+        wins = bool(v.get("wins"))
+        ok = wins == (delta > 0)
+        agree += ok
+        if wins and delta < -0.02:
+            bad.append(key)
+        ci = v.get("ci") or [None, None]
+        ci_text = f"{ci[0]:+.3f} … {ci[1]:+.3f}" if ci[0] is not None else "–"
+        bar_name = "pretrained" + ("+mfcc" if bar > ref["map"] else "")
+        rows.append(f"| {s} | {setting} | {model} | {delta:+.3f} ({bar_name}) | {v.get('delta') or float('nan'):+.3f} "
+                    f"[{ci_text}] ({v.get('folders') or 0} folders, {v.get('held_out')} queries) | "
+                    f"{'promoted' if wins else 'kept'} | {'yes' if ok else 'NO'} |")
+    head = ["", f"Verdict vs true labels: {agree} of {len(rows)} agree; promoted while worse by > 0.02: "
+            f"{', '.join(bad) or 'none'}",
+            "| set | setting | model | Δ mAP vs the bar (true labels) | verdict Δ vs pretrained [95% interval] | decision | agrees |",
+            "|---|---|---|---|---|---|---|"]
+    return "\n".join(head + rows)
 
 
 def main(argv: list[str] | None = None) -> int:

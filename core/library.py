@@ -69,6 +69,9 @@ class Library:
         self.device = device
         self.registry = registry or builtin_registry()
         self._neighbor_cache: dict[tuple[str, str], object] = {}
+        from core.encoders.fusion import register_adaptive
+
+        register_adaptive(self)
         self._register_trained()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -131,6 +134,10 @@ class Library:
 
         Right after the scan it yields ``Progress(LOAD, partial=SoundList)``: names and tags are known.
         """
+        if self.registry.info(model).kind == "adaptive":  # fitted to the library: core.encoders.fusion
+            from core.encoders.fusion import embed_adaptive
+
+            return (yield from embed_adaptive(self, model))
         scan_report = yield from self.scan()
         yield Progress(stage=LOAD, message="sounds", partial=SoundList(self.sounds(), self.failures()))
         version = self.model_version(model)

@@ -1,6 +1,7 @@
 """Raw tags for a sound, from what a real library already has.
 
-- filename tokens, split on ``_ - . space`` and camelCase, numbers and take markers dropped;
+- filename tokens (:func:`core.audio.words.split_tokens`: separators, camelCase, letter/digit
+  boundaries; numbers and single letters dropped);
   UCS-style names (``CatID_FXName_Creator_Source``) are parsed: the CatID gives category tags;
 - folder names along the path (relative to the library root);
 - embedded metadata read with mutagen (ID3 title/genre/comment, Vorbis comments, RIFF INFO/BWF
@@ -18,27 +19,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from core.audio.words import split_tokens
+
 SIDECAR_NAMES = ("sound-explorer-tags.csv", "tags.csv")
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SPLIT = re.compile(r"[\s_\-.,;:()\[\]{}+&'\"!?#@/\\]+")
-_TAKE = re.compile(r"^(take|tk|t|v|ver|version|var|alt|mix|rev)?\d+[a-z]?$")
 # UCS CatIDs are an upper-case category of 2-5 letters then an upper-case subcategory: AMBForst, DOORWood.
 _UCS_CATID = re.compile(r"^([A-Z]{2,6})([A-Z][a-z]+[A-Za-z]*)$")
 
 _META_KEYS = ("title", "genre", "comment", "description", "keywords", "subject", "album", "tit2", "tcon", "comm", "icmt", "inam", "ignr", "ikey", "isbj")
-
-
-def split_tokens(text: str) -> list[str]:
-    """``"DoorWood_Creak-Slow 02.wav"`` → ``['door', 'wood', 'creak', 'slow']``."""
-    out: list[str] = []
-    for part in _SPLIT.split(text):
-        for tok in _CAMEL.split(part):
-            tok = tok.lower().strip()
-            if len(tok) < 2 or tok.isdigit() or _TAKE.match(tok):
-                continue
-            out.append(tok)
-    return out
 
 
 def parse_ucs(stem: str) -> list[str] | None:

@@ -57,8 +57,16 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--min-consistency", type=float, default=d.min_consistency,
                    help="drop tags whose sounds are no more alike than random pairs (reference encoder)")
     p.add_argument("--patience", type=int, default=d.patience)
-    p.add_argument("--verdict-margin", type=float, default=d.verdict_margin,
-                   help="become the default only when beating the reference by more than this/√(held-out sounds)")
+    p.add_argument("--verdict-confidence", type=float, default=d.verdict_confidence,
+                   help="become the default only when this bootstrap interval of the mAP gain is above zero")
+    p.add_argument("--hold-out", choices=["folders", "random"], default=d.hold_out,
+                   help="verdict's held-out sounds: whole folders (when the library has them) or random sounds")
+    p.add_argument("--content-tags", default="", help="comma-separated tags to use as content (flip provenance)")
+    p.add_argument("--provenance-tags", default="", help="comma-separated tags to treat as provenance")
+    p.add_argument("--provenance-relevance", action="store_true",
+                   help="also train on provenance tags (kit, pack, velocity, mic words); off by default")
+    p.add_argument("--no-cross-folder", dest="cross_folder", action="store_false",
+                   help="tag triplets: do not prefer positives from other folders and negatives from the same one")
     p.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads (0: default)")
@@ -94,6 +102,10 @@ def _loss_terms(p: Progress) -> dict[str, str] | None:
     return None
 
 
+def _words(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 def config_from_args(args: argparse.Namespace):
     from core.training.config import TrainConfig, parse_samplers
     from core.evaluation.library import read_path_list
@@ -103,10 +115,12 @@ def config_from_args(args: argparse.Namespace):
         freeze_blocks=args.freeze_blocks, samplers=parse_samplers(args.samplers), margin=args.margin,
         keep=args.keep, distill_weight=args.distill_weight, recon_weight=args.recon_weight,
         reference=args.reference, embed_from=args.embed_from, max_tags=args.max_tags,
-        exclude_tags=[t.strip() for t in args.exclude_tags.split(",") if t.strip()],
+        exclude_tags=_words(args.exclude_tags),
         min_consistency=args.min_consistency, epochs=args.epochs, batch_size=args.batch_size,
         steps_per_epoch=args.steps_per_epoch, lr=args.lr, patience=args.patience, seed=args.seed,
-        max_minutes=args.max_minutes, threads=args.threads, verdict_margin=args.verdict_margin,
+        max_minutes=args.max_minutes, threads=args.threads, verdict_confidence=args.verdict_confidence,
+        hold_out=args.hold_out, content_tags=_words(args.content_tags), provenance_tags=_words(args.provenance_tags),
+        provenance_relevance=args.provenance_relevance, cross_folder=args.cross_folder,
         train_on=read_path_list(args.train_on) if args.train_on else None,
     )
 

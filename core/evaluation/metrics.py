@@ -83,12 +83,13 @@ def qbe_map(
     return float(allap.mean()) if allap.size else float("nan")
 
 
-def qbe_map_multi(
+def qbe_ap_multi(
     vectors: np.ndarray,
     label_sets: Sequence[set[str] | frozenset[str] | Sequence[str]],
     groups: Sequence[Any] | np.ndarray | None = None,
-) -> float:
-    """Query-by-example mAP where relevant = shares at least one tag with the query."""
+) -> np.ndarray:
+    """Per-query average precision (float64 ``[N]``) where relevant = shares at least one tag with
+    the query; NaN for queries without any relevant candidate (for bootstrap intervals)."""
     vocab = sorted({t for tags in label_sets for t in tags})
     pos = {t: i for i, t in enumerate(vocab)}
     onehot = np.zeros((len(label_sets), max(1, len(vocab))), dtype=np.float32)
@@ -97,9 +98,19 @@ def qbe_map_multi(
             onehot[i, pos[t]] = 1.0
     aps: list[np.ndarray] = []
     for _, rel_sorted, n_rel, _ in _ranked(vectors, lambda s, e: (onehot[s:e] @ onehot.T) > 0, groups):
-        aps.append(_average_precision(rel_sorted, n_rel)[n_rel > 0])
-    allap = np.concatenate(aps) if aps else np.zeros(0)
-    return float(allap.mean()) if allap.size else float("nan")
+        aps.append(np.where(n_rel > 0, _average_precision(rel_sorted, n_rel), np.nan))
+    return np.concatenate(aps) if aps else np.zeros(0)
+
+
+def qbe_map_multi(
+    vectors: np.ndarray,
+    label_sets: Sequence[set[str] | frozenset[str] | Sequence[str]],
+    groups: Sequence[Any] | np.ndarray | None = None,
+) -> float:
+    """Query-by-example mAP where relevant = shares at least one tag with the query."""
+    ap = qbe_ap_multi(vectors, label_sets, groups)
+    ap = ap[np.isfinite(ap)]
+    return float(ap.mean()) if ap.size else float("nan")
 
 
 def precision_at_k(

@@ -53,6 +53,15 @@ class TrainConfig:
     min_tag_count: int = 2
     exclude_tags: list[str] = field(default_factory=list)
     min_consistency: float | None = 0.0  # drop tags whose sounds are less alike than random pairs
+    # content vs provenance (core.audio.taxonomy): provenance tags (kit, pack, velocity, mic words,
+    # tags spread over several sound types) are not training relevance unless this is on; the
+    # user's flips force a tag either way
+    provenance_relevance: bool = False
+    content_tags: list[str] = field(default_factory=list)
+    provenance_tags: list[str] = field(default_factory=list)
+    # tags sampler: positives from another folder, negatives from the anchor's folder when there are
+    # any (so that a kit, pack or session is not what makes two sounds alike)
+    cross_folder: bool = True
     # losses
     margin: float = 0.2
     keep: Keep = "distill"
@@ -73,9 +82,11 @@ class TrainConfig:
     patience: int = 4  # early stopping: epochs clearly worse than the best on validation
     val_fraction: float = 0.1  # held out for early stopping
     test_fraction: float = 0.15  # held out for the verdict
-    # the verdict: the new model must beat the reference by more than verdict_margin/√(held-out
-    # queries) to become the default (0.15 ≈ half a standard error of the mAP difference)
-    verdict_margin: float = 0.15
+    # the verdict: whole folders are held out when the library has folders ("folders") or random
+    # sounds ("random"); the new model becomes the default only when the verdict_confidence
+    # bootstrap interval of its mAP gain (content tags, paired over queries) is above zero
+    hold_out: Literal["folders", "random"] = "folders"
+    verdict_confidence: float = 0.95
     val_batches: int = 6
     seed: int = 0
     max_minutes: float | None = None  # stop (keeping the best epoch) after this much training time
@@ -99,6 +110,10 @@ class TrainConfig:
             raise ValueError(f"unknown keep {self.keep!r}: none, distill, recon or both")
         if self.method == "triplet" and not any(w > 0 for w in self.samplers.values()):
             raise ValueError("triplet training needs at least one sampler with a positive weight")
+        if self.hold_out not in ("folders", "random"):
+            raise ValueError(f"unknown hold_out {self.hold_out!r}: folders or random")
+        if not 0.5 <= self.verdict_confidence < 1.0:
+            raise ValueError("verdict_confidence must be in [0.5, 1)")
         self.mix_alpha = (float(self.mix_alpha[0]), float(self.mix_alpha[1]))
         if self.train_on is not None:
             self.train_on = sorted({p.strip().replace("\\", "/") for p in self.train_on if p.strip()})

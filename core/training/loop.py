@@ -37,7 +37,7 @@ from core.training.samplers import JointSampler, SamplerUnavailable, SamplingCon
 from core.training.steps import Objective
 from core.training.verdict import MIN_QUERIES, Verdict, judge
 
-RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp", "verdict_margin"}
+RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp", "verdict_confidence"}
 
 
 @dataclass(slots=True)
@@ -91,7 +91,8 @@ def _samplers(config: TrainConfig, data: TrainingData, pool: np.ndarray, ranking
         if required:
             raise ValueError(f"triplet training needs at least 2 training sounds, there are {len(pool)}")
         return None
-    ctx = SamplingContext(data.store, pool, data.vocab.sound_tags, data.vocab.weights, ranking)
+    folders = data.folder_codes() if config.cross_folder else None
+    ctx = SamplingContext(data.store, pool, data.vocab.sound_tags, data.vocab.weights, ranking, folders)
     try:
         return build_sampler(config, ctx)
     except SamplerUnavailable as exc:
@@ -280,6 +281,30 @@ def train_job(library, config: TrainConfig, *, resume: bool = False, device: str
     return result
 
 
+def judged_sounds(library, config: TrainConfig, data: TrainingData) -> tuple[np.ndarray, dict[int, set[str]]]:
+    """The sounds the verdict scores and their content tags: the test split, plus (with
+    ``--train-on``) every sound of the library the model was not allowed to train on: the map the
+    new model would draw is of the whole library, and those sounds are the surest unseen ones."""
+    label_sets = {int(data.ids[i]): {data.vocab.tags[t] for t in data.vocab.sound_tags[i]} for i in range(len(data.ids))}
+    judged = data.ids[data.test]
+    if config.train_on is None:
+        return judged, label_sets
+    from core.training.data import vocabulary_options
+    from core.training.vocabulary import build_vocabulary
+
+    rows = {r.id: r for r in library.sounds()}
+    ref_ids, _ = library.vectors(data.reference)
+    trained = {int(i) for i in data.ids}
+    extra = [int(i) for i in ref_ids if int(i) not in trained and int(i) in rows]
+    if not extra:
+        return judged, label_sets
+    every = [int(i) for i in judged] + extra
+    vocab = build_vocabulary([rows[i].tags for i in every], **vocabulary_options(config), exclude=config.exclude_tags,
+                             relpaths=[rows[i].relpath for i in every])
+    sets = {i: {vocab.tags[t] for t in ts} for i, ts in zip(every, vocab.sound_tags)}
+    return np.array(every, dtype=np.int64), sets
+
+
 def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[str, Any], data: TrainingData,
               result: TrainResult, folder) -> Job[None]:
     """Save the embedder, register the model, embed the library, judge, maybe make it the default."""
@@ -300,9 +325,16 @@ def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[st
     register_trained_models(library)
     yield from library.embed(result.name)
     yield Progress(stage="verdict", message=f"{result.name} vs {data.reference}")
-    label_sets = {int(data.ids[i]): {data.vocab.tags[t] for t in data.vocab.sound_tags[i]} for i in range(len(data.ids))}
-    verdict = judge(library, result.name, data.reference, data.ids[data.test], label_sets,
-                    margin_se=config.verdict_margin)
+    judged, label_sets = judged_sounds(library, config, data)
+    from core.defaults import DEFAULT_MODEL
+
+    must_beat: tuple[str, ...] = ()
+    if DEFAULT_MODEL != data.reference and DEFAULT_MODEL in library.models():
+        yield from library.embed(DEFAULT_MODEL)  # cheap once the reference is embedded
+        must_beat = (DEFAULT_MODEL,)
+    verdict = judge(library, result.name, data.reference, judged, label_sets,
+                    confidence=config.verdict_confidence, folders=data.test_folders, seed=config.seed,
+                    must_beat=must_beat)
     result.verdict = verdict
     if verdict.wins:
         library.catalog.set_default_model(result.name)

@@ -1,73 +1,28 @@
 """From raw tags (:mod:`core.audio.tags`) to a training vocabulary of weak labels.
 
 Pipeline (:func:`build_vocabulary`): lower-case → drop stopwords and junk → singularise plurals →
-drop user-excluded tags → drop tags on more than ``max_doc_freq`` of the sounds and tags seen fewer
+map words and phrases to their sound type (:mod:`core.audio.taxonomy`: ``bd``, ``bass drum`` →
+``kick``) → drop user-excluded tags → drop provenance tags (kit, pack, velocity, mic words and
+tags spread over several sound types; :func:`core.audio.taxonomy.classify_tags`, the user can flip
+any tag) → drop tags on more than ``max_doc_freq`` of the sounds and tags seen fewer
 than ``min_count`` times → keep the ``max_tags`` most frequent → optionally weigh by
 informativeness (IDF × acoustic consistency under a reference encoder, :func:`acoustic_consistency`)
 and drop tags whose sounds are no more alike than random pairs → drop sounds left with no tag.
 
-Filename tags name kits, microphones and velocities as often as instruments; the consistency
-filter is what keeps "kick" and drops "kit03".
+Filename tags name kits, microphones and velocities as often as instruments: only content tags
+are training relevance by default; provenance tags stay searchable in the catalog.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-STOPWORDS: frozenset[str] = frozenset(
-    """a an the and or of in on at to for with from by into over under up down out off is are be was
-    this that these those it its as no not yes all any some my your our their his her mix master final
-    new old copy edit edited version ver take untitled sample samples sound sounds audio file files track
-    stereo mono left right wav wave flac mp3 aif aiff ogg hz khz bit bpm ms sec st nd rd th
-    """.split()
-)
-
-# plural → singular exceptions (and words ending in s that are not plurals)
-_IRREGULAR = {
-    "children": "child", "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose",
-    "men": "man", "women": "woman", "people": "person", "leaves": "leaf", "knives": "knife",
-    "wolves": "wolf", "lives": "life", "halves": "half", "shelves": "shelf", "hooves": "hoof",
-}
-_KEEP_S = frozenset(
-    """bass glass brass class grass moss cross boss less mass kiss hiss buzz chaos bus gas
-    lens atlas canvas bonus chorus virus campus status focus radius cactus octopus walrus corpus
-    this its was is us yes news series species analysis basis synthesis thesis crisis axis
-    ss""".split()
-)
-_JUNK = re.compile(r"^(?:[a-z]?\d+[a-z]{0,2}|[a-z])$")  # "v3", "01a", single letters
-
-
-def singularise(word: str) -> str:
-    """A light English singulariser: ``drums→drum``, ``boxes→box``, ``bodies→body``, ``bass→bass``."""
-    w = word.lower()
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    if len(w) <= 3 or w in _KEEP_S or w.endswith(("ss", "us", "is", "ous")):
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("sses", "shes", "ches", "xes", "zes")):
-        return w[:-2]
-    if w.endswith("s"):
-        return w[:-1]
-    return w
-
-
-def normalise_tag(tag: str) -> str | None:
-    """One raw tag → its vocabulary form, or ``None`` for a stopword/junk token."""
-    t = tag.strip().lower()
-    if not t or t in STOPWORDS or _JUNK.match(t):
-        return None
-    t = singularise(t)
-    if t in STOPWORDS or len(t) < 2:
-        return None
-    return t
-
+from core.audio.taxonomy import TagKind, Taxonomy, classify_tags, load_taxonomy
+from core.audio.words import STOPWORDS, normalise_tag, singularise  # noqa: F401  (re-exported)
 
 @dataclass(slots=True)
 class Vocabulary:
@@ -85,6 +40,12 @@ class Vocabulary:
     doc_freq: np.ndarray  # int64 [C]
     dropped: dict[str, str] = field(default_factory=dict)
     consistency: np.ndarray | None = None  # float32 [C]
+    kinds: dict[str, TagKind] = field(default_factory=dict)  # every classified tag: content or provenance
+    sound_types: list[str | None] = field(default_factory=list)  # per sound, its taxonomy type
+
+    def provenance_tags(self) -> list[str]:
+        """Tags classified as provenance (kept out of training relevance unless flipped)."""
+        return [t for t, k in self.kinds.items() if not k.is_content]
 
     @property
     def size(self) -> int:
@@ -155,26 +116,44 @@ def build_vocabulary(
     exclude: Iterable[str] = (),
     reference: np.ndarray | None = None,
     min_consistency: float | None = None,
+    relpaths: Sequence[str] | None = None,
+    taxonomy: Taxonomy | None = None,
+    content_only: bool = True,
+    content_tags: Iterable[str] = (),
+    provenance_tags: Iterable[str] = (),
 ) -> Vocabulary:
     """Build a :class:`Vocabulary` from per-sound raw tag lists (see the module docstring).
 
     ``reference`` (float32 ``[N, D]``, row i = sound i) enables acoustic-consistency weighting,
     and with ``min_consistency`` the filter dropping tags whose consistency is at or below it.
+    ``relpaths`` (per sound) lets the provenance detector name the folder a tag is confined to;
+    ``content_only`` (default) drops provenance tags; ``content_tags`` / ``provenance_tags`` are
+    the user's flips.
     """
     excluded = {normalise_tag(t) or t.strip().lower() for t in exclude}
+    tax = taxonomy or load_taxonomy()
     per_sound: list[list[str]] = []
     dropped: dict[str, str] = {}
     for tags in raw:
-        seen: dict[str, None] = {}
+        tags = [str(t) for t in tags]
         for t in tags:
-            nt = normalise_tag(str(t))
-            if nt is None:
-                dropped.setdefault(str(t).lower(), "stopword")
-            elif nt in excluded:
+            if normalise_tag(t) is None:
+                dropped.setdefault(t.lower(), "stopword")
+        seen: list[str] = []
+        for nt in tax.canonical(tags):
+            if nt in excluded:
                 dropped.setdefault(nt, "excluded")
             else:
-                seen[nt] = None
-        per_sound.append(list(seen))
+                seen.append(nt)
+        per_sound.append(seen)
+    kinds = classify_tags(per_sound, relpaths, taxonomy=tax, force_content=content_tags,
+                          force_provenance=provenance_tags)
+    sound_types = [tax.sound_type(tags) for tags in per_sound]
+    if content_only:
+        for t, k in kinds.items():
+            if not k.is_content:
+                dropped[t] = f"provenance: {k.reason}"
+        per_sound = [[t for t in tags if kinds[t].is_content] for tags in per_sound]
     n = max(len(per_sound), 1)
     df = Counter(t for tags in per_sound for t in tags)
     keep: list[str] = []
@@ -209,7 +188,8 @@ def build_vocabulary(
                 keep = [keep[i] for i in kept_idx]
                 sound_tags = [[remap[t] for t in ts if t in remap] for ts in sound_tags]
                 doc, weights, consistency = doc[kept_idx], weights[kept_idx], consistency[kept_idx]
-    return Vocabulary(keep, sound_tags, np.asarray(weights, dtype=np.float32), doc, dropped, consistency)
+    return Vocabulary(keep, sound_tags, np.asarray(weights, dtype=np.float32), doc, dropped, consistency,
+                      kinds, sound_types)
 
 
 def tag_report(vocab: Vocabulary, top: int = 20) -> str:
@@ -217,7 +197,12 @@ def tag_report(vocab: Vocabulary, top: int = 20) -> str:
     lines = [f"{vocab.size} tags on {len(vocab.tagged())} of {len(vocab.sound_tags)} sounds"]
     order = np.argsort(-vocab.weights)[:top]
     lines.append("most informative: " + ", ".join(f"{vocab.tags[i]}({vocab.doc_freq[i]})" for i in order))
-    reasons = Counter(r.split(" (")[0] if r.startswith("acoustically") else r.split(" ")[0] for r in vocab.dropped.values())
+    reasons = Counter(r.split(" (")[0] if r.startswith("acoustically") else r.split(" ")[0].rstrip(":")
+                      for r in vocab.dropped.values())
+    prov = vocab.provenance_tags()
+    if prov:
+        lines.append(f"provenance (not training relevance): {', '.join(sorted(prov)[:top])}"
+                     + (" …" if len(prov) > top else ""))
     if reasons:
         lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
     return "\n".join(lines)

@@ -60,7 +60,8 @@ class SamplingContext:
     ``pool``: int64 indices (into ``store``) of the sounds this split may use; ``sound_tags``:
     per store index, its vocabulary tag indices (empty when unknown); ``tag_weights``: float32
     ``[C]``; ``ranking``: int64 ``[N, K]`` reference neighbours of each store index (store
-    indices, nearest first) or ``None``.
+    indices, nearest first) or ``None``; ``folders``: int64 ``[N]`` folder code of each store
+    index, or ``None``.
     """
 
     store: FrameStore
@@ -68,6 +69,7 @@ class SamplingContext:
     sound_tags: list[list[int]] | None = None
     tag_weights: np.ndarray | None = None
     ranking: np.ndarray | None = None
+    folders: np.ndarray | None = None  # int64 [N] folder code per store index (cross-folder tag triplets)
 
     @property
     def mel(self) -> MelConfig:

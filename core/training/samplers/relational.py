@@ -5,7 +5,10 @@
   Anchors are drawn from the sounds long enough to hold two distinct patches, weighted by length
   (loops, ambiences and long files are where this matters).
 - :class:`TagSampler`: anchor and positive share a tag (the tag drawn by informativeness weight),
-  the negative shares none of the anchor's tags.
+  the negative shares none of the anchor's tags. With folders (``ctx.folders``) the positive comes
+  from another folder when the tag has sounds there, and half of the negatives from the anchor's
+  own folder when it holds a sound sharing none of its tags: what makes two sounds alike is then
+  never their kit, pack or session.
 - :class:`RankedSampler`: positives from the top ``N_p`` of a reference ranking (e.g. the starting
   encoder's neighbours), negatives from beyond rank ``N_n``.
 """
@@ -77,9 +80,20 @@ class TagSampler(Sampler):
             raise SamplerUnavailable("fewer than two sounds share a tag")
         n_tags = 1 + max(self.members)
         self.weights = np.ones(n_tags) if ctx.tag_weights is None else np.asarray(ctx.tag_weights, np.float64)
+        self.folders = ctx.folders
+        self.by_folder: dict[int, np.ndarray] = {}
+        if self.folders is not None:
+            for f in np.unique(self.folders[ctx.pool]):
+                self.by_folder[int(f)] = ctx.pool[self.folders[ctx.pool] == f]
 
     def _negative(self, anchor: int, rng: np.random.Generator) -> int:
         mine = set(self.tags[anchor])
+        if self.folders is not None and rng.random() < 0.5:  # from the anchor's own folder
+            same = self.by_folder[int(self.folders[anchor])]
+            for _ in range(16):
+                cand = int(same[rng.integers(0, len(same))])
+                if cand != anchor and not mine.intersection(self.tags[cand]):
+                    return cand
         pool = self.ctx.pool
         for _ in range(64):
             cand = int(pool[rng.integers(0, len(pool))])
@@ -99,6 +113,9 @@ class TagSampler(Sampler):
             w = self.weights[cands]
             t = int(rng.choice(cands, p=w / w.sum())) if w.sum() > 0 else int(rng.choice(cands))
             others = self.members[t][self.members[t] != a]
+            if self.folders is not None:
+                away = others[self.folders[others] != self.folders[a]]
+                others = away if len(away) else others
             p_s.append(int(rng.choice(others)))
             n_s.append(self._negative(a, rng))
             chosen.append(t)

@@ -9,6 +9,9 @@ and ``trained(model_name)`` is emitted so the main window can redraw the map wit
 A tag list shows the vocabulary the run would use (tag, sounds, informativeness; computed by
 :func:`core.training.data.preview_tags` on a worker when the dialog opens, and on *Refresh*).
 Unticking a tag excludes it (it joins the *Exclude tags* field); ticking it again brings it back.
+The *kind* column says whether a tag is content (what a sound is: training relevance) or provenance
+(kit, pack, velocity, mic: kept as metadata, not trained on), with the reason as a tooltip; clicking
+it flips the tag (``TrainConfig.content_tags`` / ``provenance_tags``).
 
 ``defaults`` pre-fills the form and may also carry any other
 :class:`~core.training.config.TrainConfig` field (e.g. ``{"epochs": 1, "width": 8}``) that the form
@@ -88,6 +91,7 @@ class TrainingDialog(QDialog):
         self.state = "idle"
         self._filling_tags = False
         self._tags_requested = False
+        self._flips: dict[str, str] = {}  # tag → "content" | "provenance", chosen by the user
         self._build()
         self._apply_defaults()
 
@@ -177,10 +181,13 @@ class TrainingDialog(QDialog):
 
     def _build_tags(self) -> QGroupBox:
         box = QGroupBox("Tags (untick to exclude)")
-        self.tags_table = QTableWidget(0, 3)
-        self.tags_table.setHorizontalHeaderLabels(["tag", "sounds", "weight"])
+        self.tags_table = QTableWidget(0, 4)
+        self.tags_table.setHorizontalHeaderLabels(["tag", "sounds", "weight", "kind"])
         self.tags_table.setToolTip("the weak labels of the tag-based samplers and COALA, most informative "
-                                   "first; weight = IDF × how alike the tag's sounds are under the reference")
+                                   "first; weight = IDF × how alike the tag's sounds are under the reference; "
+                                   "kind: content tags are trained on, provenance tags (kit, pack, velocity, "
+                                   "mic) are not — click the kind to flip it")
+        self.tags_table.itemClicked.connect(self._on_kind_clicked)
         self.tags_table.verticalHeader().setVisible(False)
         self.tags_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tags_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -227,6 +234,8 @@ class TrainingDialog(QDialog):
             method=self.method.currentText(), init=self.init.currentText(), keep=self.keep.currentText(),
             epochs=self.epochs.value(), name=self.name.text().strip(),
             exclude_tags=self.excluded_tags(),
+            content_tags=sorted(t for t, k in self._flips.items() if k == "content"),
+            provenance_tags=sorted(t for t, k in self._flips.items() if k == "provenance"),
             samplers={s: self.sampler_weight[s].value() for s in SAMPLERS if self.sampler_on[s].isChecked()},
         )
         return TrainConfig(**kw)
@@ -286,6 +295,7 @@ class TrainingDialog(QDialog):
                 self.tags_table.setItem(row, 0, tag)
                 self.tags_table.setItem(row, 1, count)
                 self.tags_table.setItem(row, 2, weight)
+                self.tags_table.setItem(row, 3, self._kind_item(vocab.kinds.get(vocab.tags[i])))
         finally:
             self._filling_tags = False
         dropped = len(vocab.dropped)
@@ -295,6 +305,39 @@ class TrainingDialog(QDialog):
                                f"{dropped} dropped (stopwords, too common or rare, inconsistent)."
                                if vocab.size else "No usable tags: the tag sampler and COALA need some.")
         self.tagsLoaded.emit(vocab.size)
+
+    def _kind_item(self, kind) -> QTableWidgetItem:
+        """The *kind* cell of a tag (``kind``: a :class:`core.audio.taxonomy.TagKind`, or ``None``)."""
+        text = kind.kind if kind is not None else "content"
+        item = QTableWidgetItem(text + (" (yours)" if kind is not None and kind.flipped else ""))
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setData(Qt.ItemDataRole.UserRole, text)
+        item.setToolTip((kind.reason if kind is not None else "") + " — click to flip")
+        if text == "provenance":
+            item.setForeground(Qt.GlobalColor.gray)
+        return item
+
+    def tag_kind(self, tag: str) -> str | None:
+        """``'content'`` or ``'provenance'`` as listed (``None`` when the tag is not listed)."""
+        for row in range(self.tags_table.rowCount()):
+            if self.tags_table.item(row, 0).text() == tag:
+                return self.tags_table.item(row, 3).data(Qt.ItemDataRole.UserRole)
+        return None
+
+    def flip_tag(self, tag: str) -> None:
+        """Make a content tag provenance or the reverse (for the next run; the list is updated)."""
+        from core.audio.taxonomy import TagKind
+
+        for row in range(self.tags_table.rowCount()):
+            if self.tags_table.item(row, 0).text() != tag:
+                continue
+            new = "content" if self.tags_table.item(row, 3).data(Qt.ItemDataRole.UserRole) == "provenance" else "provenance"
+            self._flips[tag] = new
+            self.tags_table.setItem(row, 3, self._kind_item(TagKind(tag, new, f"set by you ({new})", flipped=True)))
+
+    def _on_kind_clicked(self, item: QTableWidgetItem) -> None:
+        if item.column() == 3:
+            self.flip_tag(self.tags_table.item(item.row(), 0).text())
 
     def _tag_items(self) -> list[QTableWidgetItem]:
         return [self.tags_table.item(row, 0) for row in range(self.tags_table.rowCount())]

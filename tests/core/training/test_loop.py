@@ -155,6 +155,8 @@ def test_cli_train_on_a_subset_then_evaluate_json(fresh_synth, tmp_path, capsys)
         vocab = set(row["config"]["vocabulary"])
         assert vocab and not vocab & {"click", "chirp"}  # the held-out classes' folder tags were never seen
         assert len(lib.vectors("half")[0]) == len(labels)  # … but all their sounds are embedded
+        # … and the verdict judges the new model on them too (with their content tags)
+        assert row["metrics"]["verdict"]["held_out"] >= len(labels) - len(seen)
     js = tmp_path / "scores.json"
     assert main(["evaluate", str(root), "--catalog", str(cat), "-q", "--models", "mfcc,half",
                  "--labels", str(held), "--json", str(js)]) == 0

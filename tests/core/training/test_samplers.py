@@ -139,6 +139,24 @@ def test_tags_positive_shares_negative_shares_none():
     assert 7 not in set(t.sounds[:, 0])  # its only tag is on no other sound
 
 
+def test_tags_cross_folder_positives_and_same_folder_negatives():
+    # three kits (folders) × kick/snare/hat (tags 0, 1, 2), two velocities each
+    store = make_store([100] * 18)
+    kits = np.repeat(np.arange(3), 6)
+    tags = [[(i // 2) % 3] for i in range(18)]
+    ctx = SamplingContext(store, np.arange(18), tags, np.ones(3, np.float32), folders=kits)
+    t = TagSampler(ctx).sample(400, np.random.default_rng(2))
+    a, p, n = t.sounds.T
+    assert (kits[p] != kits[a]).all()  # a positive is never the same instrument of the same kit
+    same = kits[n] == kits[a]
+    assert 0.35 < same.mean() < 0.75  # about half of the negatives from the anchor's own kit
+    for x, y in zip(a, n):
+        assert not set(tags[x]) & set(tags[y])
+    plain = TagSampler(SamplingContext(store, np.arange(18), tags, np.ones(3, np.float32))).sample(
+        400, np.random.default_rng(2))
+    assert (kits[plain.sounds[:, 1]] == kits[plain.sounds[:, 0]]).mean() > 0.1  # without folders: any kit
+
+
 def test_ranked_positive_from_top_and_negative_far():
     store = make_store([100] * 30)
     rng = np.random.default_rng(6)

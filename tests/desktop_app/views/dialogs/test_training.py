@@ -90,3 +90,19 @@ def test_tag_list_shows_the_vocabulary_and_unticking_excludes(qtbot, library):
     dlg.exclude.setText("click, tones")
     dlg.exclude.editingFinished.emit()
     assert dlg.tag_checked("tone") is False and dlg.tag_checked("noise") is True
+
+
+def test_tag_list_shows_content_or_provenance_and_flips(qtbot, library):
+    from core.jobs import run_job
+
+    run_job(library.scan())
+    dlg = TrainingDialog(library, defaults=TINY)
+    qtbot.addWidget(dlg)
+    with qtbot.waitSignal(dlg.tagsLoaded, timeout=60_000):
+        dlg.show()
+    assert dlg.tag_kind("tone") == "content"  # one folder, one kind of sound: says what the sound is
+    dlg.flip_tag("tone")
+    assert dlg.tag_kind("tone") == "provenance" and dlg.config().provenance_tags == ["tone"]
+    dlg.flip_tag("tone")
+    assert dlg.tag_kind("tone") == "content"
+    assert dlg.config().content_tags == ["tone"] and dlg.config().provenance_tags == []
