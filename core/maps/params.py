@@ -147,3 +147,27 @@ def default_projection_values() -> dict[str, Any]:
 
 def default_cluster_values() -> dict[str, dict[str, Any]]:
     return {m: settable_values(cls()) for m, cls in CLUSTER_PARAMS.items()}
+
+
+@dataclass(frozen=True)
+class NeighborParams(_Params):
+    """Neighbour search: exact below ``ann_above`` sounds; above, an inverted-file (IVF) index built in
+    the background (:meth:`core.maps.neighbors.NeighborIndex.build_ann`)."""
+
+    method: ClassVar[str] = "neighbors"
+    ann_above: int = _opt(200_000, "", "neighbours: build an approximate index above this many sounds", 0, None)
+    n_lists: int = _opt(0, "", "IVF lists (k-means cells); 0 = about 2·sqrt(N)", 0, None)
+    n_probe: int = _opt(24, "", "IVF lists scanned per query (more = better recall, slower)", 1, None)
+    train_sample: int = _opt(65_536, "", "rows the IVF k-means trains on", 1000, None)
+    train_iters: int = _opt(10, "", "IVF k-means iterations", 1, 100)
+    storage: str = "float32"  # or "float16": half the memory, torch float16 kernels
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.storage not in ("float32", "float16"):
+            raise ValueError(f"storage must be 'float32' or 'float16', not {self.storage!r}")
+        super().__post_init__()
+
+    def lists_for(self, n: int) -> int:
+        """The number of IVF lists for ``n`` rows."""
+        return int(max(1, min(n, self.n_lists or round(2 * n**0.5))))
