@@ -124,6 +124,11 @@ class NeighborIndex:
         """An approximate index is built: queries are approximate unless ``exact=True``."""
         return self._state.ivf is not None
 
+    @property
+    def lists(self) -> IvfLists | None:
+        """The IVF lists (rows by k-means cell) when an approximate index is built."""
+        return self._state.ivf
+
     # ------------------------------------------------------------------ scoring
     def scores(self, db_block: Any, qb: np.ndarray) -> np.ndarray:
         """Cosine similarities float32 ``[b, rows]`` of unit queries ``qb`` ``[b, D]`` against a storage block."""

@@ -68,6 +68,10 @@ class ProjectionParams(_Params):
     metric: str = "cosine"
     seed: int = 42
     perplexity: float = _opt(30.0, "", "t-SNE perplexity", 1.0, 500.0)
+    # Large maps (not part of the cache key: they change how a big map is computed, not what it means).
+    fit_sample: int = _opt(50_000, "", "UMAP: above this many sounds, fit on a random sample this big and "
+                           "place the rest onto it", 1000, None)
+    place_chunk: int = _opt(25_000, "", "UMAP: sounds placed per step (each step shows the map)", 100, None)
 
     def __post_init__(self) -> None:
         if self.method not in PROJECTION_METHODS:
@@ -95,6 +99,11 @@ class HdbscanParams(_Params):
     method: ClassVar[str] = "hdbscan"
     min_cluster_size: int = _opt(5, "Min cluster size", "HDBSCAN: the smallest group that counts as a cluster", 2, 100000)
     min_samples: int | None = None
+    # Large N (not part of the cache key): fit on a random sample, the others take the label of
+    # their nearest sampled sound (agreement with the exact result: benchmarks/bench_cluster_scale.py).
+    fit_sample: int = _opt(20_000, "", "HDBSCAN: above this many sounds, cluster a random sample this big "
+                           "and give every other sound the label of its nearest sampled sound", 100, None)
+    KEY_FIELDS: ClassVar[tuple[str, ...] | None] = ("min_cluster_size", "min_samples")
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,10 @@ class GraphParams(_Params):
     graph_k: int = _opt(15, "Graph neighbours", "graph: neighbours per sound in the kNN graph", 2, 200)
     resolution: float = _opt(1.0, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
     seed: int = 42
+    # Large N (not part of the cache key): the kNN graph comes from an approximate (IVF) index.
+    ann_above: int = _opt(30_000, "", "graph: above this many sounds, build the kNN graph with an approximate "
+                          "index", 0, None)
+    KEY_FIELDS: ClassVar[tuple[str, ...] | None] = ("graph_k", "resolution", "seed")
 
 
 ClusterParams = HdbscanParams | KMeansParams | GraphParams
