@@ -156,3 +156,29 @@ def test_ann_with_tiny_lists_falls_back_to_exact() -> None:
     idx, _ = index.query(db[:20], 30)  # one list of ~2 rows cannot hold 30 neighbours
     ref_idx, _ = _brute(db, db[:20], 30)
     np.testing.assert_array_equal(idx, ref_idx)
+
+
+@pytest.mark.parametrize("storage", ["float32", "float16"])
+def test_library_neighbors_with_a_background_ann_index(tmp_path, storage: str) -> None:
+    from core.catalog import Catalog
+    from core.jobs import run_job
+    from core.library import Library
+    from core.maps.params import NeighborParams
+
+    db = _clustered(800, 16, 10, 9)
+    with Library(Catalog.open(tmp_path)) as lib:
+        lib.catalog.set_vector_storage(storage)
+        with lib.catalog.transaction() as c:
+            c.executemany("INSERT INTO sounds(id, relpath, size, mtime_ns, seen_at) VALUES (?, ?, 1, 1, 0)",
+                          ((i + 1, f"s{i}.wav") for i in range(800)))
+        version = lib.model_version("mfcc")
+        lib.catalog.put_embeddings("mfcc", version, [(i + 1, db[i] * 3.0, None) for i in range(800)])
+        before = lib.neighbors("mfcc", 5, k=8)
+        assert run_job(lib.build_neighbor_index("mfcc", NeighborParams(ann_above=10_000))) is False
+        built = run_job(lib.build_neighbor_index("mfcc", NeighborParams(ann_above=100, n_lists=8, n_probe=8)))
+        assert built and lib.neighbor_index("mfcc")[1].has_ann
+        after = lib.neighbors("mfcc", 5, k=8)  # probing every list: the exact answer
+        assert [i for i, _ in after] == [i for i, _ in before] and 5 not in [i for i, _ in after]
+        np.testing.assert_allclose([d for _, d in after], [d for _, d in before], atol=2e-3)
+        by_vector = lib.neighbors_of_vector("mfcc", db[4], k=3)
+        assert by_vector[0][0] == 5 and by_vector[0][1] == pytest.approx(0.0, abs=2e-3)
