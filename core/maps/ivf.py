@@ -27,13 +27,13 @@ INDEX = "index"  #: progress stage of building a neighbour index
 
 
 def topk_rows(sims: np.ndarray, cols: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the ``k`` largest ``sims`` ``[b, c]`` and their column ids (``cols`` or positions)."""
+    """Per row, the ``k`` largest ``sims`` ``[b, c]`` (unordered) and their column ids (``cols`` or positions)."""
     b, c = sims.shape
-    if cols is None:
-        cols = np.broadcast_to(np.arange(c, dtype=np.int64), (b, c))
     if c > k:
         part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        return np.take_along_axis(sims, part, 1), np.take_along_axis(cols, part, 1)
+        return np.take_along_axis(sims, part, 1), part if cols is None else np.take_along_axis(cols, part, 1)
+    if cols is None:
+        return sims, np.broadcast_to(np.arange(c, dtype=np.int64), (b, c)).copy()
     return sims, np.array(cols, dtype=np.int64)
 
 
