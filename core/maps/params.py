@@ -101,7 +101,7 @@ class HdbscanParams(_Params):
     min_samples: int | None = None
     # Large N (not part of the cache key): fit on a random sample, the others take the label of
     # their nearest sampled sound (agreement with the exact result: benchmarks/bench_cluster_scale.py).
-    fit_sample: int = _opt(20_000, "", "HDBSCAN: above this many sounds, cluster a random sample this big "
+    fit_sample: int = _opt(10_000, "", "HDBSCAN: above this many sounds, cluster a random sample this big "
                            "and give every other sound the label of its nearest sampled sound", 100, None)
     KEY_FIELDS: ClassVar[tuple[str, ...] | None] = ("min_cluster_size", "min_samples")
 
