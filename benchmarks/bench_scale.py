@@ -272,7 +272,8 @@ def main() -> None:
 
     if not args.report_only:
         ladder(args)
-    write_report(json.loads((OUT / "scale.json").read_text()), " ".join(["benchmarks/bench_scale.py", *sys.argv[1:]]))
+    command = "benchmarks/bench_scale.py" + ("" if args.report_only else " " + " ".join(sys.argv[1:]))
+    write_report(json.loads((OUT / "scale.json").read_text()), command.strip())
 
 
 if __name__ == "__main__":

@@ -170,7 +170,7 @@ class NeighborParams(_Params):
     method: ClassVar[str] = "neighbors"
     ann_above: int = _opt(200_000, "", "neighbours: build an approximate index above this many sounds", 0, None)
     n_lists: int = _opt(0, "", "IVF lists (k-means cells); 0 = about 2·sqrt(N)", 0, None)
-    n_probe: int = _opt(24, "", "IVF lists scanned per query (more = better recall, slower)", 1, None)
+    n_probe: int = _opt(16, "", "IVF lists scanned per query (more = better recall, slower)", 1, None)
     train_sample: int = _opt(65_536, "", "rows the IVF k-means trains on", 1000, None)
     train_iters: int = _opt(10, "", "IVF k-means iterations", 1, 100)
     storage: str = "float32"  # or "float16": half the memory, torch float16 kernels
