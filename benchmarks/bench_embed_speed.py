@@ -1,7 +1,6 @@
 """`pretrained` embedding speed against the aiSFX pipeline, side by side in one run, at equal QbE mAP.
 
-Three pipelines embed the same folder (default: Debian's sonic-pi-samples, 165 FLAC files), in
-alternating rounds so that they share the machine's load:
+Three pipelines embed the same folder (default: Debian's sonic-pi-samples, 165 FLAC files):
 
 - ``aisfx``: the aiSFX package's inference pipeline (``aisfx.inference.main``), one file at a
   time: load at 44.1 kHz, peak-normalise, 96-band HTK mel power spectrogram (2048/1024),
@@ -11,16 +10,19 @@ alternating rounds so that they share the machine's load:
   (it imports essentia, or librosa 0.9 pinned to numpy 1.23; the venv has numpy 2): this is a
   re-implementation with numpy's FFT in its default (essentia) orientation, frames × mel.
   It uses the package's ``EmbeddingNet`` class and weights.
-- ``today``: this project's embed job with ``PretrainedEncoder(patch_policy='all', fold=False)``
+- ``today``: this project's pipeline with ``PretrainedEncoder(patch_policy='all', fold=False)``
   (the plain network; every half-overlapping 96-frame patch, short sounds padded), as before.
-- ``fast``: the embed job with the default encoder (``patch_policy='fast'``; folded batch norm,
+- ``fast``: the same with the default encoder (``patch_policy='fast'``; folded batch norm,
   channels-last, patches cut to the sound's length, no overlap).
 
 Quality: QbE mAP with label = the filename prefix (``ambi_…`` → ``ambi``), over the same files.
-Throughput: files per second of the embedding itself (model loading excluded for all three; the
-project's runs include decoding threads and the catalog writes).
+Throughput: files per second from path to vector, decoding included, model loading excluded. The
+machine is shared, so the three pipelines take turns on the same batches of 16 files (the order
+rotating) and each one's time is summed: all three see the same load. The project's pipelines run
+``core.embedding.job.embed_files`` (the embed job's decode and encode, one thread here; the job
+itself also decodes ahead on two threads, which is not counted).
 
-    nice -n 19 .venv/bin/python benchmarks/bench_embed_speed.py [FOLDER] [--rounds 2] [--threads 2]
+    nice -n 19 .venv/bin/python benchmarks/bench_embed_speed.py [FOLDER] [--rounds 1] [--threads 2]
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -86,42 +87,48 @@ def aisfx_pipeline(threads: int):
     return embed
 
 
-def run_aisfx(files: list[Path], threads: int) -> tuple[float, np.ndarray]:
-    embed = aisfx_pipeline(threads)
-    embed(files[0])  # warm
-    t0 = time.perf_counter()
-    vecs = np.stack([embed(f) for f in files])
-    return time.perf_counter() - t0, vecs
-
-
-def run_project(folder: Path, files: list[Path], policy: str, threads: int) -> tuple[float, np.ndarray]:
+def project_pipeline(policy: str, threads: int):
+    """This project's pipeline: path → vector with the embed job's code (``core.embedding.job.embed_files``)."""
     import torch
 
-    from core.catalog import Catalog
-    from core.catalog.scan import scan
-    from core.embedding.job import embed_sounds
+    from core.embedding.job import embed_files
     from core.encoders.pretrained import PretrainedEncoder
-    from core.jobs import run_job
 
     torch.set_num_threads(threads)
     encoder = PretrainedEncoder("cpu", patch_policy=policy, fold=policy != "all")
-    encoder.embed_wave(np.zeros(4410, np.float32))  # warm
-    with tempfile.TemporaryDirectory() as tmp, Catalog.open(folder, Path(tmp) / "c.sqlite") as cat:
-        run_job(scan(cat))
-        t0 = time.perf_counter()
-        run_job(embed_sounds(cat, encoder))
-        seconds = time.perf_counter() - t0
-        ids, vecs = cat.embeddings(*encoder.key)
-        by_rel = {s.relpath: s.id for s in cat.sounds()}
-    row = {int(i): k for k, i in enumerate(ids)}
-    return seconds, np.stack([vecs[row[by_rel[f.relative_to(folder).as_posix()]]] for f in files])
+
+    def embed(paths: list[Path]) -> list[np.ndarray]:
+        return [v for v, _ in embed_files(encoder, [(p, None) for p in paths])]
+
+    return embed
+
+
+def run_interleaved(files: list[Path], threads: int, batch: int) -> dict[str, tuple[float, np.ndarray]]:
+    """Each pipeline embeds the same batch of files in turn (the order rotating), so that all three see
+    the same machine load; returns ``{name: (seconds, vectors)}``."""
+    single = aisfx_pipeline(threads)
+    pipelines = {"aisfx": lambda paths: [single(p) for p in paths],
+                 "fast": project_pipeline("fast", threads), "today": project_pipeline("all", threads)}
+    for fn in pipelines.values():
+        fn(files[:2])  # warm
+    secs = dict.fromkeys(pipelines, 0.0)
+    vecs: dict[str, list[np.ndarray]] = {k: [] for k in pipelines}
+    names = list(pipelines)
+    for b, s in enumerate(range(0, len(files), batch)):
+        chunk = files[s : s + batch]
+        for name in names[b % 3 :] + names[: b % 3]:
+            t0 = time.perf_counter()
+            vecs[name] += pipelines[name](chunk)
+            secs[name] += time.perf_counter() - t0
+    return {k: (secs[k], np.stack(vecs[k])) for k in pipelines}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", nargs="?", default="/usr/share/sonic-pi/samples", type=Path)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=16, help="files per turn (the embed job's batch size)")
     args = ap.parse_args()
     from core.evaluation.metrics import qbe_map
 
@@ -131,15 +138,11 @@ def main() -> None:
           f"load {os.getloadavg()[0]:.1f}", flush=True)
     rows = []
     for r in range(args.rounds):
-        for name in ("aisfx", "fast", "today"):
-            load = os.getloadavg()[0]
-            if name == "aisfx":
-                secs, vecs = run_aisfx(files, args.threads)
-            else:
-                secs, vecs = run_project(args.folder, files, "all" if name == "today" else "fast", args.threads)
+        load = os.getloadavg()[0]
+        for name, (secs, vecs) in run_interleaved(files, args.threads, args.batch).items():
             rows.append((r, name, len(files) / secs, qbe_map(vecs, labels), load))
             print(f"round {r + 1} {name:<6} {len(files) / secs:6.2f} files/s  mAP {rows[-1][3]:.4f}  "
-                  f"(load {load:.1f})", flush=True)
+                  f"(load {load:.1f} at the start)", flush=True)
     print("\n| round | pipeline | files/s | × aiSFX | QbE mAP | load |")
     print("|---|---|---|---|---|---|")
     for r, name, fps, m, load in rows:

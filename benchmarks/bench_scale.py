@@ -213,9 +213,9 @@ def ladder(args: argparse.Namespace) -> dict:
         root = library(n)
         res: dict = {"generate (s)": round(time.perf_counter() - t0, 1)}
         db = DATA / f"lib{n}.sqlite"
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm") if not args.stages else ():  # a full run starts from a new catalog
             Path(str(db) + suffix).unlink(missing_ok=True)
-        for stage in LIB_STAGES:
+        for stage in args.stages or LIB_STAGES:
             res[stage] = run_stage(["--stage", stage, "--root", str(root), "--db", str(db)], args.timeout)
             res[stage]["load"] = round(os.getloadavg()[0], 1)
             print(f"N={n:>7} {stage:<11} {json.dumps(res[stage])}", flush=True)
@@ -225,7 +225,7 @@ def ladder(args: argparse.Namespace) -> dict:
         _save(results)
     for m in args.vectors:
         res = {}
-        for stage in VEC_STAGES:
+        for stage in args.stages or VEC_STAGES:
             res[stage] = run_stage(["--stage", stage, "--vectors-stage", "--n", str(m)], args.timeout)
             res[stage]["load"] = round(os.getloadavg()[0], 1)
             print(f"M={m:>8} {stage:<12} {json.dumps(res[stage])}", flush=True)
@@ -242,7 +242,8 @@ def _save(results: dict) -> None:
     path = OUT / "scale.json"
     disk = json.loads(path.read_text()) if path.exists() else {"libraries": {}, "vectors": {}}
     for part in ("libraries", "vectors"):
-        disk.setdefault(part, {}).update(results[part])
+        for size, stages in results[part].items():
+            disk.setdefault(part, {}).setdefault(size, {}).update(stages)
     disk.update({k: v for k, v in results.items() if k not in ("libraries", "vectors")})
     path.write_text(json.dumps(disk, indent=1))
 
@@ -252,6 +253,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
     ap.add_argument("--vectors", type=int, nargs="*", default=[1_000_000])
     ap.add_argument("--timeout", type=float, default=2400)
+    ap.add_argument("--stages", nargs="*", help="only these stages (on the catalogs of an earlier full run)")
     ap.add_argument("--report-only", action="store_true", help="rewrite the docs from benchmarks/out/scale.json")
     ap.add_argument("--fresh", action="store_true", help="forget earlier results (default: the sizes run now replace theirs)")
     ap.add_argument("--generate-only", action="store_true", help="only write the synthetic libraries")
