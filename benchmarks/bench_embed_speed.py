@@ -148,6 +148,11 @@ def main() -> None:
     for r, name, fps, m, load in rows:
         base = next(f for rr, n, f, _, _ in rows if rr == r and n == "aisfx")
         print(f"| {r + 1} | {name} | {fps:.2f} | {fps / base:.2f} | {m:.4f} | {load:.1f} |")
+    total = {n: sum(1 / f for _, nn, f, _, _ in rows if nn == n) for n in ("aisfx", "fast", "today")}
+    for name in total:  # all rounds together: files / summed seconds
+        fps = args.rounds / total[name]
+        print(f"| all | {name} | {fps:.2f} | {total['aisfx'] / total[name]:.2f} | "
+              f"{next(m for _, n, _, m, _ in rows if n == name):.4f} | {os.getloadavg()[0]:.1f} (end) |")
 
 
 if __name__ == "__main__":

@@ -274,6 +274,10 @@ def main() -> None:
 
     if not args.report_only:
         ladder(args)
+        path = OUT / "scale.json"
+        saved = json.loads(path.read_text())
+        saved["commands"] = [*saved.get("commands", []), " ".join(["benchmarks/bench_scale.py", *sys.argv[1:]])]
+        path.write_text(json.dumps(saved, indent=1))
     command = "benchmarks/bench_scale.py" + ("" if args.report_only else " " + " ".join(sys.argv[1:]))
     write_report(json.loads((OUT / "scale.json").read_text()), command.strip())
 
