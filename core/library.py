@@ -20,7 +20,7 @@ from core.catalog.scan import ScanReport, scan
 from core.encoders import EncoderRegistry, builtin_registry
 from core.catalog.rows import SoundRow
 from core.jobs import LOAD, PLACE, Job, Progress
-from core.maps.params import ClusterParams, ProjectionParams, cluster_params
+from core.maps.params import ClusterParams, NeighborParams, ProjectionParams, cluster_params
 
 if TYPE_CHECKING:  # torch-heavy modules load only when a model must run
     from core.embedding.report import EmbedReport
@@ -272,13 +272,30 @@ class Library:
 
     # -- neighbours -------------------------------------------------------------------------
     def neighbor_index(self, model: str):
+        """``(ids, NeighborIndex)`` of ``model``'s vectors (built once; exact until :meth:`build_neighbor_index`).
+
+        With the catalog's float16 vector storage the index keeps float16 too (half the memory).
+        """
         from core.maps.neighbors import NeighborIndex
 
         key = (model, self.model_version(model))
         if key not in self._neighbor_cache:
-            ids, vectors = self._require_vectors(model)
-            self._neighbor_cache[key] = (ids, NeighborIndex(vectors, device=self.device))
+            storage = self.catalog.vector_storage
+            ids, vectors = self.catalog.embeddings(model, key[1], dtype=np.float16 if storage == "float16" else np.float32)
+            if len(ids) == 0:
+                raise RuntimeError(f"no sounds are embedded with '{model}' yet: run embed first")
+            self._neighbor_cache[key] = (ids, NeighborIndex(vectors, device=self.device, storage=storage))
         return self._neighbor_cache[key]
+
+    def build_neighbor_index(self, model: str, params: NeighborParams | None = None) -> Job[bool]:
+        """Job (for a worker): give ``model``'s neighbour index an approximate (IVF) index when the library
+        has more than ``params.ann_above`` sounds; returns whether it did. Queries stay exact meanwhile."""
+        params = params or NeighborParams()
+        ids, index = self.neighbor_index(model)
+        if len(ids) <= params.ann_above or index.has_ann:
+            return index.has_ann
+        yield from index.build_ann(params)
+        return True
 
     def neighbors(self, model: str, sound_id: int, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` nearest sounds to ``sound_id`` by cosine distance, nearest first, itself excluded."""

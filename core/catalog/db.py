@@ -24,20 +24,24 @@ from typing import Any
 import numpy as np
 
 from core import __version__
+from core.catalog.embeddings import EmbeddingsMixin
 from core.catalog.results import ResultsMixin
 from core.catalog.rows import SOUND_COLUMNS, SoundRow, relpath_from_db, relpath_to_db, shown_path
 from core.catalog.schema import PAGE_SIZE, migrate
 from core.paths import default_catalog_path
 
 BUSY_TIMEOUT_S = 30.0
-MMAP_BYTES = 512 << 20
+# No memory-mapped I/O: a mapped catalog counts in the process's RSS page by page as it is read, so
+# reading 100k vectors peaked at 2.5x their array size, against 1.4x through SQLite's small page
+# cache, at the same speed (benchmarks/bench_catalog.py).
+MMAP_BYTES = 0
 
 
 def _one_line(message: str) -> str:
     return " ".join(str(message).split()) or "error: unknown"
 
 
-class Catalog(ResultsMixin):
+class Catalog(EmbeddingsMixin, ResultsMixin):
     """Open with :meth:`Catalog.open`; use as a context manager or call :meth:`close`."""
 
     def __init__(self, conn: sqlite3.Connection, root: Path, path: Path) -> None:
@@ -68,7 +72,7 @@ class Catalog(ResultsMixin):
                 conn.execute("PRAGMA journal_mode = WAL").fetchone()
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # fewer copies when loading embeddings
+                conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
                 migrate(conn)
             except sqlite3.DatabaseError as exc:
                 raise ValueError(f"{path} is not a usable Sound Explorer catalog ({exc})") from exc
@@ -238,104 +242,3 @@ class Catalog(ResultsMixin):
         with self._tx() as c:
             c.executemany("UPDATE sounds SET tags = ? WHERE id = ?", rows)
 
-    # ------------------------------------------------------------------ embeddings
-    def missing_embeddings(self, model: str, version: str) -> list[SoundRow]:
-        """Usable sounds that have no embedding for ``model``/``version``, by id."""
-        rows = self._all(
-            f"SELECT {SOUND_COLUMNS} FROM sounds s WHERE s.error IS NULL AND NOT EXISTS "
-            "(SELECT 1 FROM embeddings e WHERE e.sound_id = s.id AND e.model = ? AND e.model_version = ?) "
-            "ORDER BY s.id", (model, version))
-        return [SoundRow.from_row(r) for r in rows]
-
-    def put_embeddings(
-        self, model: str, version: str, items: Sequence[tuple[int, np.ndarray, np.ndarray | None]]
-    ) -> int:
-        """Store ``(sound_id, vector float32 [D], patches float32 [P, D] | None)`` items in ONE transaction.
-
-        Idempotent (an existing embedding of the same sound/model/version is replaced). Items whose
-        sound has meanwhile vanished from the catalog (a concurrent rescan) are skipped. All vectors
-        of one model/version must share ``D``. Returns the number of embeddings written.
-        """
-        prepared: list[tuple[int, int, bytes, bytes | None, int]] = []
-        dims = set()
-        for sid, vec, patches in items:
-            v = np.ascontiguousarray(np.asarray(vec), dtype="<f4")
-            if v.ndim != 1 or v.size == 0:
-                raise ValueError(f"embedding of sound {sid} must be a non-empty 1-D vector, got shape {v.shape}")
-            p_blob, n_p = None, 0
-            if patches is not None:
-                p = np.ascontiguousarray(np.asarray(patches), dtype="<f4")
-                if p.ndim != 2 or p.shape[1] != v.size:
-                    raise ValueError(f"patches of sound {sid} must have shape [P, {v.size}], got {p.shape}")
-                p_blob, n_p = p.tobytes(), int(p.shape[0])
-            dims.add(v.size)
-            prepared.append((int(sid), int(v.size), v.tobytes(), p_blob, n_p))
-        if len(dims) > 1:
-            raise ValueError(f"embeddings of {model}/{version} have mixed dimensions {sorted(dims)}")
-        if not prepared:
-            return 0
-        now = time.time()
-        with self._tx() as c:
-            row = c.execute("SELECT dim FROM embeddings WHERE model = ? AND model_version = ? LIMIT 1",
-                            (model, version)).fetchone()
-            if row is not None and row[0] not in dims:
-                raise ValueError(f"{model}/{version} embeddings have dimension {row[0]}, not {dims.pop()}")
-            written = c.executemany(
-                "INSERT INTO embeddings(sound_id, model, model_version, dim, vector, n_patches, created) "
-                "SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sounds WHERE id = ?) "
-                "ON CONFLICT(sound_id, model, model_version) DO UPDATE SET dim = excluded.dim, "
-                "vector = excluded.vector, n_patches = excluded.n_patches, created = excluded.created",
-                [(sid, model, version, dim, blob, n_p, now, sid) for sid, dim, blob, _, n_p in prepared]).rowcount
-            c.executemany("DELETE FROM embedding_patches WHERE sound_id = ? AND model = ? AND model_version = ?",
-                          [(sid, model, version) for sid, _, _, p_blob, _ in prepared if p_blob is None])
-            c.executemany(
-                "INSERT OR REPLACE INTO embedding_patches(sound_id, model, model_version, patches) "
-                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM embeddings WHERE sound_id = ? AND model = ? "
-                "AND model_version = ?)",
-                [(sid, model, version, p_blob, sid, model, version)
-                 for sid, _, _, p_blob, _ in prepared if p_blob is not None])
-        return written
-
-    def embeddings(self, model: str, version: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids int64 [N], vectors float32 [N, D])`` of the usable sounds, ordered by sound id.
-
-        ``N == 0`` gives ``vectors`` of shape ``[0, 0]``.
-        """
-        with self._read() as c:  # one snapshot; a streaming pass with one copy per blob
-            failed = {r[0] for r in c.execute("SELECT id FROM sounds WHERE error IS NOT NULL")}
-            buf = bytearray()
-            ids: list[int] = []
-            for sid, blob in c.execute("SELECT sound_id, vector FROM embeddings WHERE model = ? AND model_version = ? "
-                                       "ORDER BY sound_id", (model, version)):
-                if sid not in failed:
-                    buf += blob
-                    ids.append(sid)
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        if len(buf) % (4 * len(ids)):
-            raise ValueError(f"{model}/{version} embeddings have inconsistent dimensions in the catalog")
-        vectors = np.frombuffer(buf, dtype="<f4").reshape(len(ids), -1)  # writable: backed by the bytearray
-        return np.asarray(ids, dtype=np.int64), vectors.view(np.float32)
-
-    def patch_embeddings(self, model: str, version: str, sound_id: int) -> np.ndarray | None:
-        """Patch vectors float32 ``[P, D]`` of one sound, or ``None`` when none were stored."""
-        row = self._one(
-            "SELECT e.dim, p.patches FROM embedding_patches p JOIN embeddings e USING (sound_id, model, model_version) "
-            "WHERE p.sound_id = ? AND p.model = ? AND p.model_version = ?", (int(sound_id), model, version))
-        if row is None:
-            return None
-        return np.frombuffer(row[1], dtype="<f4").astype(np.float32).reshape(-1, int(row[0]))
-
-    def embedded_models(self) -> list[tuple[str, str, int]]:
-        """``(model, version, count of usable sounds embedded)``, by model then version."""
-        rows = self._all(
-            "SELECT e.model, e.model_version, COUNT(*) FROM embeddings e JOIN sounds s ON s.id = e.sound_id "
-            "WHERE s.error IS NULL GROUP BY e.model, e.model_version ORDER BY e.model, e.model_version")
-        return [(r[0], r[1], int(r[2])) for r in rows]
-
-    def delete_embeddings(self, model: str, version: str | None = None) -> int:
-        """Forget the embeddings of ``model`` (one version, or all with ``None``); returns rows deleted."""
-        with self._tx() as c:
-            if version is None:
-                return c.execute("DELETE FROM embeddings WHERE model = ?", (model,)).rowcount
-            return c.execute("DELETE FROM embeddings WHERE model = ? AND model_version = ?", (model, version)).rowcount

@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
@@ -74,8 +75,14 @@ class SoundRow:
         return cls(
             id=int(sid), relpath=relpath_from_db(relpath), size=int(size), mtime_ns=int(mtime_ns), hash=hsh,
             duration=duration, sample_rate=sr, channels=ch, bit_depth=bd, format=fmt,
-            tags=list(json.loads(tags)) if tags else [], error=error, seen_at=float(seen_at),
+            tags=list(_tags(tags)) if tags else [], error=error, seen_at=float(seen_at),
         )
+
+
+@lru_cache(maxsize=4096)
+def _tags(text: str) -> tuple[str, ...]:
+    """A stored tag list, decoded once per distinct text (sounds of one folder share theirs)."""
+    return tuple(json.loads(text))
 
 
 def _json_default(obj: Any) -> Any:

@@ -8,7 +8,7 @@ and append it to :data:`MIGRATIONS`; nothing else changes.
 
 Array data is stored as raw little-endian bytes (``ndarray.tobytes()``):
 
-- ``embeddings.vector``: float32 ``[dim]``; ``embedding_patches.patches``: float32 ``[n_patches, dim]``
+- ``embeddings.vector``: float32 ``[dim]``, or float16 where ``embeddings.dtype`` (v4) is ``'f2'``; ``embedding_patches.patches``: float32 ``[n_patches, dim]``
   (kept in a separate table so that loading the clip vectors never walks the large patch blobs).
 - ``projections.ids``: int64 ``[n]``; ``projections.xy``: float32 ``[n, 2]``.
 - ``labellings.ids``: int64 ``[n]``; ``labels``: int64 ``[n]``; ``scores``: float32 ``[n]`` or NULL.
@@ -182,8 +182,13 @@ def _v_descriptors(conn: sqlite3.Connection) -> None:
     )""")
 
 
+def _v_vector_dtype(conn: sqlite3.Connection) -> None:
+    """Version 4: ``embeddings.dtype`` ('f4' float32, 'f2' float16) for the float16 storage option."""
+    conn.execute("ALTER TABLE embeddings ADD COLUMN dtype TEXT NOT NULL DEFAULT 'f4'")
+
+
 #: Ordered migrations; ``len(MIGRATIONS)`` is the latest schema version.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v_finding, _v_descriptors)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v_finding, _v_descriptors, _v_vector_dtype)
 LATEST_VERSION = len(MIGRATIONS)
 
 

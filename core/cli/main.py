@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_library_args(p)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--keep-patches", action="store_true", help="also store per-patch vectors")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="where to embed: this machine, or a Ray cluster (needs sound-explorer[cluster]; docs/ray.md)")
+    p.add_argument("--address", help="ray: the cluster's address (default: start a local Ray)")
+    p.add_argument("--shards", help="ray: folder or URI for the result shards, reachable by every worker "
+                   "(default: next to the catalog)")
     p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("map", help="2-D map of the embeddings (UMAP, PCA or t-SNE)")
@@ -117,7 +122,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def cmd_embed(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
-        report = embed(lib, args, args.batch_size, args.keep_patches)
+        if args.engine == "ray":
+            from core.embedding.ray_engine import embed_with_ray
+
+            if args.model not in ("mfcc", "pretrained"):
+                raise SystemExit(f"error: the ray engine embeds the built-in models (mfcc, pretrained), not {args.model!r}")
+            drive(lib.scan(), quiet=args.quiet)
+            shards = args.shards or str(lib.catalog.path) + ".shards"
+            report = drive(embed_with_ray(lib.catalog, args.model, lib.model_version(args.model),
+                                          address=args.address, shard_dir=shards), quiet=args.quiet)
+        else:
+            report = embed(lib, args, args.batch_size, args.keep_patches)
         ids, _ = lib.vectors(args.model)
         print(report.summary())
         print(f"{len(ids)} sounds have a '{args.model}' vector ({lib.model_version(args.model)})")

@@ -128,6 +128,28 @@ def embed_sounds(
     return report
 
 
+def embed_files(
+    encoder: Encoder, files: list[tuple[Path, float | None]], block_seconds: float = 120.0
+) -> list[tuple[np.ndarray | None, str | None]]:
+    """Decode and embed ``(path, duration)`` files as the embed job does (one batch; long files block by
+    block): per file ``(vector float32 [D], None)`` or ``(None, error)``. Used by the Ray engine's workers."""
+    decoded = [_decode(i, str(p), p, encoder.sample_rate, d, block_seconds) for i, (p, d) in enumerate(files)]
+    short = [d for d in decoded if d.error is None and d.blocks is not None]
+    vectors: dict[int, np.ndarray] = {}
+    if short:
+        for d, pv in zip(short, encoder.encode([d.blocks[0] for d in short])):  # type: ignore[index]
+            vectors[d.sound_id] = pool(pv).numpy()
+    out: list[tuple[np.ndarray | None, str | None]] = []
+    for d in decoded:
+        if d.error is None and d.blocks is None:
+            try:
+                vectors[d.sound_id] = pool(_encode_long(encoder, d, block_seconds)).numpy()
+            except audio.DecodeError as exc:
+                d.error = str(exc)
+        out.append((None, d.error) if d.error is not None else (vectors[d.sound_id], None))
+    return out
+
+
 def _encode_batch(
     encoder: Encoder, batch: list[_Decoded], block_seconds: float, report: EmbedReport, catalog
 ) -> list[tuple[int, np.ndarray, np.ndarray]]:

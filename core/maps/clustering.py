@@ -5,6 +5,11 @@ All methods work on L2-normalised embedding vectors ``[N, D]`` (cosine geometry)
 Labels are int64 ``[N]`` with ``-1`` = noise, renumbered by descending cluster size
 (``0`` = largest; ties by first appearance) so that colours stay stable.
 
+Large N (embedding space): HDBSCAN above ``HdbscanParams.fit_sample`` points clusters a random
+sample and gives every other point the label and score of its nearest sampled point; graph
+communities above ``GraphParams.ann_above`` points take their kNN graph from an IVF index. Their
+agreement with the exact results (ARI/NMI) is measured in ``benchmarks/bench_cluster_scale.py``.
+
 Per-point ``scores`` (float32 ``[N]``) always mean "how atypical is this point in its
 cluster", higher = more atypical: HDBSCAN's GLOSH outlier scores, and for k-means and graph
 communities the distance to the cluster's centroid (cosine distance to the normalised
@@ -22,7 +27,9 @@ import numpy as np
 
 from core.jobs import CLUSTER, Job, Progress
 from core.vectors import unit_rows
-from core.maps.params import ClusterParams, GraphParams, HdbscanParams, cluster_params
+from core.maps.neighbors import NeighborIndex
+from core.maps.params import ClusterParams, GraphParams, HdbscanParams, NeighborParams, cluster_params
+from core.maps.sampled import extend_labels, sample_rows
 
 
 
@@ -117,17 +124,18 @@ def kmeans_labels(vectors: np.ndarray, k: int, seed: int = 42, *, cosine: bool =
     return Labelling(labels, _centroid_scores(x, labels, cosine), "kmeans", params)
 
 
-def knn_edges(vectors: np.ndarray, k: int, *, cosine: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def knn_edges(
+    vectors: np.ndarray, k: int, *, cosine: bool = True, index: NeighborIndex | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected kNN graph: ``(i, j, w)`` with ``i < j``; an edge exists when either end has
     the other among its ``k`` nearest. Weights: cosine similarity clipped to ``[1e-6, 1]``
-    (embedding space) or ``1 / (1 + d / median d)`` (map space)."""
+    (embedding space) or ``1 / (1 + d / median d)`` (map space). ``index``: a neighbour index of
+    ``vectors`` (cosine; approximate when it has an IVF index), else an exact one."""
     x = np.asarray(vectors, dtype=np.float32)
     n = x.shape[0]
     kk = int(max(1, min(k, n - 1)))
     if cosine:
-        from core.maps.neighbors import NeighborIndex
-
-        idx, dist = NeighborIndex(x, device="cpu").knn_graph(kk)
+        idx, dist = (index or NeighborIndex(x)).knn_graph(kk)
         w = np.clip(1.0 - dist, 1e-6, 1.0)
     else:
         from sklearn.neighbors import NearestNeighbors
@@ -147,9 +155,11 @@ def knn_edges(vectors: np.ndarray, k: int, *, cosine: bool = True) -> tuple[np.n
 
 
 def graph_communities(
-    vectors: np.ndarray, k: int, resolution: float, seed: int = 42, *, cosine: bool = True
+    vectors: np.ndarray, k: int, resolution: float, seed: int = 42, *, cosine: bool = True,
+    index: NeighborIndex | None = None,
 ) -> Labelling:
-    """Louvain communities (networkx) of the undirected kNN graph weighted by similarity."""
+    """Louvain communities (networkx) of the undirected kNN graph weighted by similarity
+    (``index``: as in :func:`knn_edges`)."""
     import networkx as nx
 
     x = np.asarray(vectors, dtype=np.float32)
@@ -157,7 +167,7 @@ def graph_communities(
     params = {"k": int(k), "resolution": float(resolution), "seed": int(seed)}
     if n < 2:
         return Labelling(np.zeros(n, np.int64), np.zeros(n, np.float32), "graph", params)
-    i, j, w = knn_edges(x, k, cosine=cosine)
+    i, j, w = knn_edges(x, k, cosine=cosine, index=index)
     g = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_weighted_edges_from(zip(i.tolist(), j.tolist(), w.tolist()))
@@ -191,10 +201,21 @@ def cluster(
     else:
         data, cosine = unit_rows(np.asarray(vectors, dtype=np.float32)), True
     yield Progress(stage=CLUSTER, done=0, total=1, message=f"{method} on {len(data)} points ({space})")
-    if isinstance(p, HdbscanParams):
+    n = len(data)
+    if isinstance(p, HdbscanParams) and cosine and n > p.fit_sample:  # large N: a sample, then its labels
+        rows = sample_rows(n, p.fit_sample, seed=42)
+        yield Progress(stage=CLUSTER, done=0, total=1, message=f"hdbscan on a sample of {len(rows):,}")
+        fitted = hdbscan_labels(data[rows], p.min_cluster_size, p.min_samples)
+        labels, scores = yield from extend_labels(data, rows, fitted.labels, fitted.scores)
+        result = Labelling(renumber_by_size(labels), scores, method)
+    elif isinstance(p, HdbscanParams):
         result = hdbscan_labels(data, p.min_cluster_size, p.min_samples)
     elif isinstance(p, GraphParams):
-        result = graph_communities(data, p.graph_k, p.resolution, p.seed, cosine=cosine)
+        index = None
+        if cosine and n > p.ann_above:  # large N: the kNN graph from an approximate index
+            index = NeighborIndex(data)
+            yield from index.build_ann(NeighborParams(seed=p.seed))
+        result = graph_communities(data, p.graph_k, p.resolution, p.seed, cosine=cosine, index=index)
     else:
         result = kmeans_labels(data, p.k, p.seed, cosine=cosine)
     result.params = {**p.as_dict(), "space": space}

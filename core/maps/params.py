@@ -71,6 +71,10 @@ class ProjectionParams(_Params):
     metric: str = "cosine"
     seed: int = 42
     perplexity: float = _opt(30.0, "", "t-SNE perplexity", 1.0, 500.0)
+    # Large maps (not part of the cache key: they change how a big map is computed, not what it means).
+    fit_sample: int = _opt(50_000, "", "UMAP: above this many sounds, fit on a random sample this big and "
+                           "place the rest onto it", 1000, None)
+    place_chunk: int = _opt(25_000, "", "UMAP: sounds placed per step (each step shows the map)", 100, None)
 
     def __post_init__(self) -> None:
         if self.method not in PROJECTION_METHODS:
@@ -98,6 +102,11 @@ class HdbscanParams(_Params):
     method: ClassVar[str] = "hdbscan"
     min_cluster_size: int = _opt(5, "Min cluster size", "HDBSCAN: the smallest group that counts as a cluster", 2, 100000)
     min_samples: int | None = None
+    # Large N (not part of the cache key): fit on a random sample, the others take the label of
+    # their nearest sampled sound (agreement with the exact result: benchmarks/bench_cluster_scale.py).
+    fit_sample: int = _opt(10_000, "", "HDBSCAN: above this many sounds, cluster a random sample this big "
+                           "and give every other sound the label of its nearest sampled sound", 100, None)
+    KEY_FIELDS: ClassVar[tuple[str, ...] | None] = ("min_cluster_size", "min_samples")
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,10 @@ class GraphParams(_Params):
     graph_k: int = _opt(10, "Links per sound", "graph: how many nearest sounds each sound is linked to in the kNN graph", 2, 200)
     resolution: float = _opt(1.3, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
     seed: int = 42
+    # Large N (not part of the cache key): the kNN graph comes from an approximate (IVF) index.
+    ann_above: int = _opt(30_000, "", "graph: above this many sounds, build the kNN graph with an approximate "
+                          "index", 0, None)
+    KEY_FIELDS: ClassVar[tuple[str, ...] | None] = ("graph_k", "resolution", "seed")
 
 
 ClusterParams = HdbscanParams | KMeansParams | GraphParams
@@ -152,3 +165,27 @@ def default_projection_values() -> dict[str, Any]:
 
 def default_cluster_values() -> dict[str, dict[str, Any]]:
     return {m: settable_values(cls()) for m, cls in CLUSTER_PARAMS.items()}
+
+
+@dataclass(frozen=True)
+class NeighborParams(_Params):
+    """Neighbour search: exact below ``ann_above`` sounds; above, an inverted-file (IVF) index built in
+    the background (:meth:`core.maps.neighbors.NeighborIndex.build_ann`)."""
+
+    method: ClassVar[str] = "neighbors"
+    ann_above: int = _opt(200_000, "", "neighbours: build an approximate index above this many sounds", 0, None)
+    n_lists: int = _opt(0, "", "IVF lists (k-means cells); 0 = about 2·sqrt(N)", 0, None)
+    n_probe: int = _opt(16, "", "IVF lists scanned per query (more = better recall, slower)", 1, None)
+    train_sample: int = _opt(65_536, "", "rows the IVF k-means trains on", 1000, None)
+    train_iters: int = _opt(10, "", "IVF k-means iterations", 1, 100)
+    storage: str = "float32"  # or "float16": half the memory, torch float16 kernels
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.storage not in ("float32", "float16"):
+            raise ValueError(f"storage must be 'float32' or 'float16', not {self.storage!r}")
+        super().__post_init__()
+
+    def lists_for(self, n: int) -> int:
+        """The number of IVF lists for ``n`` rows."""
+        return int(max(1, min(n, self.n_lists or round(2 * n**0.5))))

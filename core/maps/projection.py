@@ -6,11 +6,12 @@ point lies in ``[-1, 1]²``. (:func:`normalise_xy` does this.)
 
 UMAP runs as a job that yields the layout while it is being optimised. It is umap-learn's
 algorithm, assembled from its pieces so that it can stream: kNN graph (exact cosine
-top-k via :mod:`core.maps.neighbors`, pynndescent above ``EXACT_KNN_MAX`` rows on CPU), umap's
+top-k via :mod:`core.maps.neighbors`, or its IVF index when one is given), umap's
 fuzzy simplicial set, umap's spectral initialisation, and the epoch loop of
 ``umap.layouts.optimize_layout_euclidean`` replayed one epoch at a time with umap's own
 epoch kernel (cached clones from :mod:`core.maps.numba_cache`, so nothing recompiles per run).
-Between epochs the job yields a copy of the current layout.
+Between epochs the job yields a copy of the current layout. Beyond ``ProjectionParams.fit_sample``
+points, :func:`umap_sampled` fits on a sample and places the rest (every partial covers all points).
 
 :func:`place_new` adds points to an existing map without moving it, like ``UMAP.transform``,
 from arrays alone (no pickled model).
@@ -24,9 +25,10 @@ from typing import Any
 import numpy as np
 
 from core.maps.neighbors import NeighborIndex
-from core.jobs import KNN, PCA, TSNE, UMAP, Job, Progress
+from core.jobs import KNN, PCA, PLACE, TSNE, UMAP, Job, Progress
 from core.maps.params import ProjectionParams
 from core.maps.pca import pca_2d
+from core.maps.sampled import sample_index, sample_rows
 
 INT32_MIN = np.iinfo(np.int32).min + 1
 INT32_MAX = np.iinfo(np.int32).max - 1
@@ -69,7 +71,9 @@ def project(vectors: np.ndarray, params: ProjectionParams = ProjectionParams()) 
         return (yield from _pca_job(x))
     if params.method == "tsne":
         return (yield from _tsne_job(x, params))
-    return (yield from _umap_job(x, params))
+    if n > params.fit_sample:
+        return (yield from umap_sampled(x, params))
+    return (yield from umap_job(x, params))
 
 
 def _pca_job(x: np.ndarray) -> Job[np.ndarray]:
@@ -100,27 +104,18 @@ def _tsne_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
     return xy
 
 
-EXACT_KNN_MAX = 50_000  # above this (on CPU) the kNN graph comes from pynndescent
+ANN_KNN_MIN = 20_000  # from this many points the UMAP kNN graph comes from an IVF index
 
 
-def _knn(x: np.ndarray, k: int, metric: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """umap-style kNN of every row, the row itself first at distance 0: ``[N, k]`` each.
+def _knn(x: np.ndarray, k: int, metric: str, index: NeighborIndex | None = None) -> Job[tuple[np.ndarray, np.ndarray]]:
+    """Job: umap-style kNN of every row, the row itself first at distance 0: ``[N, k]`` each.
 
-    Exact (torch for cosine, sklearn brute force otherwise) up to ``EXACT_KNN_MAX`` rows or
-    on CUDA; approximate NN-descent (pynndescent) beyond that.
+    Cosine: :class:`NeighborIndex` (``index`` when given, approximate when it has an IVF index;
+    exact otherwise). Other metrics: scikit-learn brute force.
     """
-    import torch
-
     n = x.shape[0]
-    if n > EXACT_KNN_MAX and not (metric == "cosine" and torch.cuda.is_available()):
-        from pynndescent import NNDescent
-
-        nnd = NNDescent(x, n_neighbors=k, metric=metric, random_state=seed, n_jobs=1,
-                        low_memory=True, compressed=False)  # fmt: skip
-        idx, dist = nnd.neighbor_graph
-        return idx.astype(np.int64), np.maximum(dist, 0).astype(np.float32)
     if metric == "cosine":
-        idx, dist = NeighborIndex(x).knn_graph(k - 1)
+        idx, dist = yield from (index or NeighborIndex(x)).knn_graph_job(k - 1)
     else:
         from sklearn.neighbors import NearestNeighbors
 
@@ -214,14 +209,17 @@ def _sgd(
         yield Progress(stage="sgd", done=epoch + 1, total=n_epochs)
 
 
-def _umap_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
+def umap_job(x: np.ndarray, params: ProjectionParams, index: NeighborIndex | None = None) -> Job[np.ndarray]:
+    """Job: UMAP of all of ``x`` (``index``: a neighbour index of ``x`` to take the kNN graph from)."""
     n = x.shape[0]
     n_neighbors = int(max(2, min(params.n_neighbors, n - 1)))
     yield Progress(stage=KNN, done=0, total=1, message=f"kNN graph (k={n_neighbors})")
     from umap.spectral import spectral_layout
 
     random_state = np.random.RandomState(params.seed)
-    knn_idx, knn_dist = _knn(x, n_neighbors, params.metric, params.seed)
+    if index is None and params.metric == "cosine" and n >= ANN_KNN_MIN:
+        index = yield from sample_index(x, params.seed)
+    knn_idx, knn_dist = yield from _knn(x, n_neighbors, params.metric, index)
     graph = fuzzy_graph(knn_idx, knn_dist)
     n_epochs = 500 if n <= 10000 else 200
     if graph.nnz:
@@ -257,6 +255,60 @@ def _umap_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
     return xy
 
 
+def umap_sampled(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
+    """Job: a UMAP map of ``x`` ``[N, D]`` fitted on ``params.fit_sample`` rows → ``[N, 2]`` in ``[-1, 1]²``.
+
+    Yields ``Progress(UMAP, partial=[N, 2])`` while the sample is optimised, then
+    ``Progress(PLACE, done, total, partial=[N, 2])`` after each placed chunk.
+    """
+    from core.maps.ivf import nearest_centroid
+
+    n = x.shape[0]
+    rows = sample_rows(n, params.fit_sample, params.seed)
+    rest = np.setdiff1d(np.arange(n, dtype=np.int64), rows, assume_unique=True)
+    index = yield from sample_index(x[rows], params.seed)
+    # provisional positions for the points not placed yet: their IVF cell's mean sampled position
+    lists = index.lists
+    cell_of_sample = cell_of_rest = None
+    if lists is not None:
+        cell_of_sample = np.empty(len(rows), np.int64)
+        cell_of_sample[lists.order] = np.repeat(np.arange(lists.n_lists), np.diff(lists.offsets))
+        cell_of_rest = nearest_centroid(x[rest], lists.centroids)
+    full = np.zeros((n, 2), np.float32)
+
+    def spread(xy_sample: np.ndarray, placed: int = 0) -> np.ndarray:
+        full[rows] = xy_sample
+        if cell_of_sample is not None and placed < len(rest):
+            counts = np.bincount(cell_of_sample, minlength=lists.n_lists).astype(np.float64)
+            counts[counts == 0] = 1.0
+            mean = np.stack([np.bincount(cell_of_sample, xy_sample[:, j], lists.n_lists) / counts
+                             for j in (0, 1)], axis=1)
+            full[rest[placed:]] = mean[cell_of_rest[placed:]]
+        return full.copy()
+
+    xy_s = None
+    for p in umap_job(x[rows], params, index=index):
+        if isinstance(p.partial, np.ndarray):
+            xy_s = p.partial
+            p = Progress(stage=p.stage, done=p.done, total=p.total, message=f"fitting on {len(rows):,} of {n:,}",
+                         partial=spread(xy_s), started=p.started)
+        yield p
+    xy_s = normalise_xy(xy_s) if xy_s is not None else np.zeros((len(rows), 2), np.float32)
+    full[rows] = xy_s
+    ref = x[rows]
+    step = max(1, int(params.place_chunk))
+    yield Progress(stage=PLACE, done=0, total=len(rest), partial=spread(xy_s))
+    for s in range(0, len(rest), step):
+        chunk = rest[s : s + step]
+        full[chunk] = place_new(ref, xy_s, x[chunk], params.n_neighbors, min_dist=params.min_dist, n_epochs=30,
+                                seed=params.seed + s, index=index)
+        done = s + len(chunk)
+        yield Progress(stage=PLACE, done=done, total=len(rest), partial=spread(xy_s, done))
+    xy = normalise_xy(full)
+    yield Progress(stage=UMAP, done=1, total=1, partial=xy.copy(), message="map complete")
+    return xy
+
+
 def place_new(
     ref_vectors: np.ndarray,
     ref_xy: np.ndarray,
@@ -266,6 +318,7 @@ def place_new(
     min_dist: float = 0.1,
     n_epochs: int | None = None,
     seed: int = 42,
+    index: NeighborIndex | None = None,
 ) -> np.ndarray:
     """Place ``new_vectors`` ``[M, D]`` on an existing map without moving it → ``[M, 2]``.
 
@@ -275,7 +328,8 @@ def place_new(
     neighbours' positions (an exact duplicate of a reference vector lands exactly on it),
     then ``n_epochs`` (default 100, or 30 for M > 10000; 0 = none) SGD epochs that move only
     the new points. The optimisation runs at umap's natural scale (reference span ≈ 20
-    units) and the result is mapped back to the coordinates of ``ref_xy``.
+    units) and the result is mapped back to the coordinates of ``ref_xy``. ``index``: a
+    :class:`NeighborIndex` of ``ref_vectors`` to search (e.g. an approximate one); default exact.
     """
     from core.maps.numba_cache import umap_kernels
 
@@ -291,7 +345,7 @@ def place_new(
     if n == 0:
         return np.zeros((m, 2), np.float32)
     k = int(max(1, min(n_neighbors, n)))
-    indices, dists = NeighborIndex(ref, device="cpu").query(new, k)
+    indices, dists = (index or NeighborIndex(ref)).query(new, k)
     dists = np.ascontiguousarray(dists, dtype=np.float32)
     dists[dists < 1e-6] = 0.0  # float noise must not hide an exact duplicate
 

@@ -295,3 +295,42 @@ def test_second_connection_sees_commits_and_closed_catalog_refuses(tmp_path: Pat
         b.close()
     with pytest.raises(ValueError, match="closed"):
         a.count()
+
+
+def test_float16_storage_streamed_reads_and_v1_migration(tmp_path: Path) -> None:
+    from core.catalog.schema import _v1
+
+    rng = np.random.default_rng(4)
+    db = tmp_path / "v1.sqlite"
+    conn = sqlite3.connect(db, isolation_level=None)  # a catalog written by schema version 1
+    migrate(conn, (_v1,))
+    conn.execute("INSERT INTO sounds(id, relpath, size, mtime_ns, seen_at) VALUES (1, 'a.wav', 1, 1, 0)")
+    old = rng.standard_normal(8).astype(np.float32)
+    conn.execute("INSERT INTO embeddings(sound_id, model, model_version, dim, vector, created) "
+                 "VALUES (1, 'm', '1', 8, ?, 0)", (old.tobytes(),))
+    conn.close()
+    with Catalog.open(tmp_path, db) as cat:
+        assert schema_version(cat._conn) == LATEST_VERSION
+        np.testing.assert_array_equal(cat.embeddings("m", "1")[1], old[None])  # old rows read as float32
+        with pytest.raises(ValueError, match="storage"):
+            cat.set_vector_storage("int8")
+        cat.set_vector_storage("float16")
+        with cat.transaction() as c:
+            c.executemany("INSERT INTO sounds(id, relpath, size, mtime_ns, seen_at) VALUES (?, ?, 1, 1, 0)",
+                          ((i, f"s{i}.wav") for i in range(2, 40)))
+        vecs = rng.standard_normal((38, 8)).astype(np.float32)
+        huge = vecs[5] * 1e6  # float16 cannot hold it: stored as float32, never as inf
+        cat.put_embeddings("m", "1", [(i + 2, vecs[i], None) for i in range(38) if i != 5] + [(7, huge, None)])
+        assert cat._one("SELECT COUNT(*) FROM embeddings WHERE dtype = 'f2'")[0] == 37
+        ids, got = cat.embeddings("m", "1")
+        assert ids.tolist() == list(range(1, 40)) and got.dtype == np.float32
+        np.testing.assert_array_equal(got[0], old)
+        np.testing.assert_allclose(got[1:], np.concatenate([vecs[:5], huge[None], vecs[6:]]), rtol=1e-3, atol=1e-3)
+        assert np.isfinite(got).all() and got[6, 0] == huge[0]
+        ids16, half = cat.embeddings("m", "1", dtype=np.float16)
+        assert half.dtype == np.float16 and half.shape == (39, 8) and np.isfinite(half).all()
+        chunks = list(cat.iter_embeddings("m", "1", chunk=10))
+        assert [len(c[0]) for c in chunks] == [10, 10, 10, 9]
+        np.testing.assert_array_equal(np.concatenate([c[1] for c in chunks]), got)
+        assert cat.count_embeddings("m", "1") == (39, 8)
+        assert cat.integrity_ok()

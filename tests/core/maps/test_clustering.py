@@ -108,3 +108,22 @@ def test_renumber_and_tiny_inputs() -> None:
         lab = run_job(cluster(x, method, {}))
         assert lab.labels.shape == (2,)
     assert kmeans_labels(np.tile(x[:1], (5, 1)), k=3).n_clusters == 1
+
+
+@pytest.mark.parametrize("method,params,large", [
+    ("hdbscan", {"min_cluster_size": 10}, {"fit_sample": 1500}),
+    ("graph", {"graph_k": 10}, {"ann_above": 1000}),
+])
+def test_large_n_paths_agree_with_the_exact_result(method: str, params: dict, large: dict) -> None:
+    from core.maps.params import cluster_params
+
+    x, truth = _blobs(sizes=(2500, 1800, 1200, 500), d=24, spread=0.3, seed=3)
+    exact = run_job(cluster(x, method, params))
+    p = cluster_params(method, {**params, **large})
+    assert p.as_dict() == cluster_params(method, params).as_dict()  # the large-N settings are no cache key
+    seen: list[Progress] = []
+    approx = run_job(cluster(x, method, p), seen.append)
+    assert any("sample" in s.message or s.stage == "index" for s in seen)
+    assert approx.labels.shape == (len(x),) and approx.scores is not None and approx.scores.shape == (len(x),)
+    agreement = cluster_scores(exact.labels, approx.labels)
+    assert agreement["ari"] > 0.9 and agreement["nmi"] > 0.9

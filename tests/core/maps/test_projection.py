@@ -174,3 +174,21 @@ def test_warm_up_runs_in_a_background_thread() -> None:
     thread.join(timeout=120)
     assert "err" not in result and isinstance(result.get("s"), float)
     assert np.isfinite(xy).all()
+
+
+def test_large_map_fits_a_sample_and_places_the_rest_with_full_partials() -> None:
+    x, labels = _blobs(n=12_000, d=16, k=6, spread=0.3, seed=5)
+    params = ProjectionParams(fit_sample=6000, place_chunk=2000, n_neighbors=10)
+    with threadpool_limits(1):
+        xy, seen = _run(x, params)
+    assert xy.shape == (12_000, 2) and np.isfinite(xy).all() and np.abs(xy).max() <= 1.0 + 1e-6
+    partials = [p for p in seen if isinstance(p.partial, np.ndarray)]
+    assert partials and all(p.partial.shape == (12_000, 2) for p in partials)
+    placing = [p for p in seen if p.stage == "place new sounds"]
+    assert placing[-1].done == placing[-1].total == 6000 and len(placing) >= 3
+    # the first visible map already separates the groups (provisional positions by IVF cell)
+    first = partials[0].partial
+    sub = np.random.default_rng(0).choice(12_000, 1500, replace=False)
+    assert _knn_label_agreement(first[sub], labels[sub]) > 0.8
+    assert _knn_label_agreement(xy[sub], labels[sub]) > 0.9
+    assert ProjectionParams(fit_sample=6000).as_dict() == ProjectionParams().as_dict()  # not a cache key
