@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
             return
         from desktop_app.views.dialogs.training import TrainingDialog
 
-        dialog = TrainingDialog(lib, self, defaults=defaults)
+        dialog = TrainingDialog(lib, self, defaults=defaults, jobs=self.jobs)
         dialog.trained.connect(self._on_trained)
         dialog.show()
         self._training_dialog = dialog

@@ -80,6 +80,8 @@ class EmbeddingsMixin:
             v = np.ascontiguousarray(np.asarray(vec), dtype="<f4")
             if v.ndim != 1 or v.size == 0:
                 raise ValueError(f"embedding of sound {sid} must be a non-empty 1-D vector, got shape {v.shape}")
+            if not np.isfinite(v).all():  # the last guard: a NaN row would poison maps and neighbours
+                raise ValueError(f"embedding of sound {sid} is not finite; it was not stored")
             p_blob, n_p = None, 0
             if patches is not None:
                 p = np.ascontiguousarray(np.asarray(patches), dtype="<f4")

@@ -171,5 +171,11 @@ def _encode_batch(
             report.failed.append((d.relpath, d.error))
             continue
         pv = patch_sets[d.sound_id]
-        out.append((d.sound_id, pool(pv).numpy(), l2_normalise(pv).numpy()))
+        vec = pool(pv).numpy()
+        if not np.isfinite(vec).all():  # reported like an undecodable file; never stored
+            error = "corrupt: the sound could not be embedded (its vector is not finite)"
+            catalog.record_error(d.sound_id, error)
+            report.failed.append((d.relpath, error))
+            continue
+        out.append((d.sound_id, vec, l2_normalise(pv).numpy()))
     return out

@@ -136,8 +136,9 @@ class JobHandle(QObject):
             now = time.monotonic()
             if (not _is_snapshot(p)) or p.stage != last["stage"] or now - last["emit"] >= MIN_INTERVAL:
                 last["emit"], last["stage"] = now, p.stage
-                # Jobs may reuse and mutate one Progress object: send a snapshot.
-                self._raw_progress.emit(dataclasses.replace(p))
+                # Jobs may reuse and mutate one Progress object (and its dict of loss terms): send a snapshot.
+                part = dict(p.partial) if isinstance(p.partial, dict) else p.partial
+                self._raw_progress.emit(dataclasses.replace(p, partial=part))
 
         try:
             if self._cancel.is_set():

@@ -66,3 +66,17 @@ def test_odd_files_are_embedded_once_reported_or_skipped_with_a_reason(odd_libra
     capsys.readouterr()
     assert cli(["info", str(odd_library)]) == 0
     assert "hidden" in capsys.readouterr().out  # the policy is said where people look
+
+
+def test_the_catalog_refuses_a_non_finite_vector(tmp_path: Path) -> None:
+    from core.catalog import Catalog
+
+    root = tmp_path / "lib"
+    root.mkdir()
+    sf.write(root / "a.wav", _tone(), SR)
+    with Catalog.open(root, tmp_path / "c.sqlite") as cat:
+        run_job(__import__("core.catalog.scan", fromlist=["scan"]).scan(cat))
+        (sid,) = [r.id for r in cat.sounds()]
+        with pytest.raises(ValueError, match="not finite"):
+            cat.put_embeddings("m", "1", [(sid, np.array([1.0, np.nan], np.float32), None)])
+        assert cat.embeddings("m", "1")[0].size == 0
