@@ -3,9 +3,9 @@ the window manager-free layout match a desktop).
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py [FOLDER] [--model pretrained]
 
-Writes docs/img/map.png (the map after the pipeline), docs/img/neighbours.png (a sound selected:
-details, neighbour list, neighbour lines) and docs/img/presentation.png (presentation mode with
-cluster labels, during the cluster tour).
+Writes docs/img/map.png (a first launch with default settings), docs/img/neighbours.png (a sound
+selected: details, neighbour list, neighbour lines), docs/img/presentation.png (presentation mode
+with cluster captions, during the cluster tour) and docs/img/search.png (a search by word).
 """
 
 from __future__ import annotations
@@ -79,6 +79,13 @@ def main() -> int:
         shot("presentation.png")
         win.presenter.stop_tour()
         win.presenter.leave()
+        win.controls.search.setText("kick")  # search by word: synonyms, then sounds like the matches
+        win.controls.flush()
+        win.search_results.step(+1)
+        after(1500, fourth)
+
+    def fourth() -> None:
+        shot("search.png")
         win.close()
         app.quit()
 

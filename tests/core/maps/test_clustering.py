@@ -112,7 +112,7 @@ def test_renumber_and_tiny_inputs() -> None:
 
 @pytest.mark.parametrize("method,params,large", [
     ("hdbscan", {"min_cluster_size": 10}, {"fit_sample": 1500}),
-    ("graph", {"graph_k": 10}, {"ann_above": 1000}),
+    ("graph", {"graph_k": 10, "resolution": 1.0}, {"ann_above": 1000}),
 ])
 def test_large_n_paths_agree_with_the_exact_result(method: str, params: dict, large: dict) -> None:
     from core.maps.params import cluster_params
