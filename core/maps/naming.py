@@ -42,8 +42,12 @@ def cluster_names(labels: np.ndarray, tags: Sequence[Sequence[str]], *, min_shar
     to drop it (e.g. a synonym table: "bd" → "kick").
     """
     labels = np.asarray(labels)
-    norm = normalise or (lambda t: t.strip().lower())
-    sets = [{n for t in ts if _usable(t) and (n := norm(t))} for ts in tags]
+    if normalise is None:  # through the sound taxonomy: "bd", "BassDrum" and "kick" are one word
+        from core.audio.taxonomy import canonical_tags
+
+        sets = [{t for t in canonical_tags([t for t in ts if _usable(t)]) if _usable(t)} for ts in tags]
+    else:
+        sets = [{n for t in ts if _usable(t) and (n := normalise(t))} for ts in tags]
     total = Counter(t for s in sets for t in s)
     n = max(1, len(sets))
     scored: list[tuple[int, int, list[str]]] = []

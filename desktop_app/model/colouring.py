@@ -133,19 +133,13 @@ _TOKEN = re.compile(r"[^a-z]+")
 
 
 def sound_type(info: Any) -> str | None:
-    """The type of a sound (kick, snare, pad, door…), or None.
-
-    Placeholder until a taxonomy lands in core (``core/audio/taxonomy.py``): the first word of the
-    deepest folder name, else the first word of the file name. Swap this one function.
-    """
+    """The type of a sound (kick, snare, pad, door…) from its tags through the sound taxonomy
+    (:func:`core.audio.taxonomy.sound_type`), or None when no tag is in it."""
     if info is None:
         return None
-    folder = str(info.folder).replace("\\", "/")
-    for text in (folder.rpartition("/")[2], str(info.name).rsplit(".", 1)[0]):
-        for tok in _TOKEN.split(text.lower()):
-            if len(tok) >= 2:
-                return tok
-    return None
+    from core.audio.taxonomy import sound_type as taxonomy_type
+
+    return taxonomy_type(list(info.tags))
 
 
 def tag_counts(infos: Sequence[Any]) -> list[tuple[str, int]]:

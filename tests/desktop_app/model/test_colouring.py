@@ -60,10 +60,12 @@ def test_tag_grouping_one_tag_against_the_rest_and_top_tags() -> None:
     assert folder.tolist() == [0, 0, 1, 1]
 
 
-def test_sound_type_placeholder_reads_folder_then_file_name() -> None:
-    assert sound_type(_info(0, "Drums/Kick-808/a_01.wav", [])) == "kick"
-    assert sound_type(_info(1, "k_01.wav", [])) is None  # 'k' is too short, no folder
-    assert sound_type(_info(2, "snare_02.wav", [])) == "snare"
+def test_sound_type_comes_from_the_taxonomy() -> None:
+    from core.audio.taxonomy import sound_type as taxonomy_type
+
+    assert sound_type(_info(0, "Kick-808/a_01.wav", ["kick", "808", "a", "01"])) == "kick"
+    assert sound_type(_info(1, "SN_02.wav", ["sn", "02"])) == taxonomy_type(["sn"]) == "snare"
+    assert sound_type(_info(2, "x_01.wav", ["x", "01"])) is None  # no tag in the taxonomy
     assert sound_type(None) is None
 
 
