@@ -15,7 +15,7 @@ _SPLIT = re.compile(r"[\s_\-.,;:()\[\]{}+&'\"!?#@/\\~=|]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 STOPWORDS: frozenset[str] = frozenset(
-    """a an the and or of in on at to for with from by into over under up down out off is are be was
+    """a an the and or of in on at to for with from by into over under up down out off is are be was so
     this that these those it its as no not yes all any some my your our their his her mix master final
     new old copy edit edited version ver untitled sample samples sound sounds audio file files track
     stereo mono left right wav wave flac mp3 aif aiff ogg hz khz bit bpm ms sec st nd rd th

@@ -32,7 +32,11 @@ class TagListMixin:
         self.tags_table.verticalHeader().setVisible(False)
         self.tags_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tags_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.tags_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.tags_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the tag gets the room that is left
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.tags_table.setMinimumWidth(400)  # tag names readable without scrolling sideways
         self.tags_table.itemChanged.connect(self._on_tag_toggled)
         self.tags_note = QLabel("")
         self.tags_note.setWordWrap(True)

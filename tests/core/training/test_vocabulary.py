@@ -98,3 +98,16 @@ def test_consistency_of_singletons_is_zero():
     assert out[0] == 0.0  # one sound: no pair to judge
     base = 2 / 12  # one identical pair among the 12 ordered pairs
     assert out[1] == pytest.approx(1.0 - base, abs=1e-6)
+
+
+def test_junk_tags_go_and_spellings_merge():
+    """Issue 9, bug 12: junk tags ("processed", "by", "so") and unmerged pairs (drums/drum,
+    guitar/guit, sn/snare) in the tag list."""
+    raw = [["drums", "kick", "processed", "by", "so"], ["drum", "kick", "so"],
+           ["guitar", "strum"], ["guit", "strum"], ["sn", "top"], ["snare", "top"],
+           ["drums", "snare"], ["guitar", "kick"]]
+    vocab = build_vocabulary(raw, max_doc_freq=1.0, min_count=2)
+    tags = set(vocab.tags)
+    assert not tags & {"processed", "by", "so"}
+    assert {"snare", "guitar"} <= tags and not tags & {"sn", "guit"}
+    assert ("drum" in tags) != ("drums" in tags)  # one of the two spellings, never both

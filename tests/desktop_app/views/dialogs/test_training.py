@@ -106,3 +106,19 @@ def test_tag_list_shows_content_or_provenance_and_flips(qtbot, library):
     dlg.flip_tag("tone")
     assert dlg.tag_kind("tone") == "content"
     assert dlg.config().content_tags == ["tone"] and dlg.config().provenance_tags == []
+
+
+def test_the_tag_column_is_wide_enough_to_read_the_tags(qtbot, library):
+    """Issue 9, bug 5: the tag column was too narrow to read the tags."""
+    from core.jobs import run_job
+
+    run_job(library.scan())  # the tags come from the scan
+    dlg = TrainingDialog(library, defaults=TINY)
+    qtbot.addWidget(dlg)
+    with qtbot.waitSignal(dlg.tagsLoaded, timeout=60_000):
+        dlg.show()
+    table = dlg.tags_table
+    metrics = table.fontMetrics()
+    widest = max(metrics.horizontalAdvance(table.item(r, 0).text()) for r in range(table.rowCount()))
+    assert table.columnWidth(0) >= widest + 16  # the text, its check box and a margin
+    assert table.isVisible() and table.viewport().width() >= sum(table.columnWidth(c) for c in range(4)) - 2
