@@ -1,4 +1,4 @@
-"""Shared helpers of the finding GUI tests: the real window, opening a library, waiting for jobs."""
+"""Shared helpers of the GUI tests: the real main window, opening a library, waiting for jobs."""
 
 from __future__ import annotations
 
@@ -14,19 +14,25 @@ READY_MS = 240_000
 
 
 def window_factory(qtbot: Any, home: Path) -> Iterator[Any]:
-    """Yields ``make(model='mfcc')`` → a shown main window (errors collected in ``shown_errors``)."""
+    """Yields ``make(model='mfcc', size=(1440, 900))`` → a shown main window on a fresh settings file
+    under ``home``. It collects error dialogs in ``shown_errors`` and the kinds of the jobs it started
+    in ``started_kinds``. ``mfcc`` keeps tests fast; the product default has its own test."""
     from desktop_app.window import MainWindow
 
     made = []
 
-    def make(model: str = "mfcc"):
+    def make(model: str = "mfcc", size: tuple[int, int] = (1440, 900)):
         shown: list[tuple[str, str, str]] = []
         win = MainWindow(Settings(path=home / "config" / "settings.json", model=model),
                          show_error=lambda t, m, d: shown.append((t, m, d)), persist=False)
         win.shown_errors = shown
-        win.resize(1440, 900)
+        started: list[str] = []
+        win.jobs.jobStarted.connect(lambda h: started.append(h.kind))
+        win.started_kinds = started
+        win.resize(*size)
         qtbot.addWidget(win)
         win.show()
+        qtbot.waitExposed(win)
         made.append(win)
         return win
 

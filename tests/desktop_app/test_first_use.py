@@ -10,32 +10,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from desktop_app.model.settings import Settings
+from tests.desktop_app.finding_support import window_factory
 
 READY_MS = 240_000
 
 
 @pytest.fixture()
 def window(qtbot, home: Path):
-    from desktop_app.window import MainWindow
-
-    made = []
-
-    def make(model: str = "mfcc", size: tuple[int, int] = (1440, 900)):
-        shown: list[tuple[str, str, str]] = []
-        win = MainWindow(Settings(path=home / "config" / "settings.json", model=model),
-                         show_error=lambda t, m, d: shown.append((t, m, d)), persist=False)
-        win.shown_errors = shown
-        win.resize(*size)
-        qtbot.addWidget(win)
-        win.show()
-        qtbot.waitExposed(win)
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.close()
+    yield from window_factory(qtbot, home)
 
 
 def _open(qtbot, win, root: Path) -> None:

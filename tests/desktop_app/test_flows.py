@@ -18,7 +18,7 @@ import pytest
 from core.catalog import Catalog
 from core.cli.main import main as cli
 from core.defaults import DEFAULT_CLUSTER_METHOD
-from desktop_app.model.settings import Settings
+from tests.desktop_app.finding_support import window_factory
 from tests.synth import write_collection
 
 READY_MS = 240_000
@@ -34,27 +34,7 @@ def _stored(root: Path, model: str = "mfcc") -> tuple[list[dict], list[dict]]:
 
 @pytest.fixture()
 def window(qtbot, home: Path):
-    from desktop_app.window import MainWindow
-
-    made = []
-
-    def make(model: str = "mfcc"):
-        shown: list[tuple[str, str, str]] = []
-        win = MainWindow(Settings(path=home / "config" / "settings.json", model=model),
-                         show_error=lambda t, m, d: shown.append((t, m, d)), persist=False)
-        win.shown_errors = shown
-        started: list[str] = []
-        win.jobs.jobStarted.connect(lambda h: started.append(h.kind))
-        win.started_kinds = started
-        win.resize(1200, 800)
-        qtbot.addWidget(win)
-        win.show()
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.close()
+    yield from window_factory(qtbot, home)
 
 
 def _open(qtbot, win, root: Path) -> None:
