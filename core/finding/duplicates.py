@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.maps.params import param_field
 from core.catalog import Catalog, SoundRow
 from core.catalog.analysis import SoundAnalysis, analyses, put_analyses
 from core.finding.fingerprint import FP_RATE, FP_VERSION, analyse_file, frame_distance, summary
@@ -40,21 +41,17 @@ _LOSSY = {"OGG", "MP3", "MPEG", "OPUS"}
 _BATCH = 32
 
 
-def _field(default, label: str, help: str, lo: float, hi: float, step: float):
-    return field(default=default, metadata={"label": label, "help": help, "range": (lo, hi), "step": step})
-
-
 @dataclass(frozen=True, slots=True)
 class DuplicateParams:
     """How alike two sounds must be to count as duplicates (fields carry GUI/CLI metadata like
     :mod:`core.maps.params`: ``label``, ``help``, ``range``, ``step``)."""
 
-    threshold_db: float = _field(
+    threshold_db: float = param_field(
         0.75, "Threshold (dB)", "near-identical when their spectrograms differ by at most this many dB on average "
         "(silence trimmed, gain change removed, the 20 % most different cells ignored)", 0.0, 20.0, 0.25)
-    min_overlap: float = _field(
+    min_overlap: float = param_field(
         0.9, "Minimum overlap", "the shorter sound must last at least this fraction of the longer", 0.5, 1.0, 0.01)
-    max_lag: int = _field(2, "", "frames (32 ms) of misalignment searched", 0, 20, 1)
+    max_lag: int = param_field(2, "", "frames (32 ms) of misalignment searched", 0, 20, 1)
 
     def __post_init__(self) -> None:
         for name in ("threshold_db", "min_overlap", "max_lag"):

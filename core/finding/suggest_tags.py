@@ -20,32 +20,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.maps.params import param_field
 from core.catalog.suggestions import TagSuggestion
 from core.jobs import Job, Progress
 
 PROPAGATE = "propagate tags"  #: progress stage
 
 
-def _field(default, help: str, lo: float, hi: float):
-    return field(default=default, metadata={"help": help, "range": (lo, hi)})
-
-
 @dataclass(frozen=True, slots=True)
 class PropagationParams:
-    k: int = _field(10, "neighbours per sound in the kNN graph", 1, 200)
-    alpha: float = _field(0.9, "how much a sound takes from its neighbours rather than its own tags", 0.0, 0.999)
-    iterations: int = _field(30, "propagation steps", 1, 500)
-    min_confidence: float = _field(0.5, "smallest confidence suggested", 0.0, 1.0)
-    max_suggestions: int = _field(3, "most tags suggested per sound", 1, 20)
-    weak_tags: int = _field(0, "sounds with at most this many vocabulary tags get suggestions", 0, 20)
-    min_tag_count: int = _field(2, "a tag must be on at least this many sounds to spread", 1, 1000)
-    max_tag_share: float = _field(0.5, "a tag on more than this share of the sounds does not spread", 0.0, 1.0)
+    k: int = param_field(10, "", "neighbours per sound in the kNN graph", 1, 200)
+    alpha: float = param_field(0.9, "", "how much a sound takes from its neighbours rather than its own tags", 0.0, 0.999, 0.05)
+    iterations: int = param_field(30, "", "propagation steps", 1, 500)
+    min_confidence: float = param_field(0.5, "", "smallest confidence suggested", 0.0, 1.0, 0.05)
+    max_suggestions: int = param_field(3, "", "most tags suggested per sound", 1, 20)
+    weak_tags: int = param_field(0, "", "sounds with at most this many vocabulary tags get suggestions", 0, 20)
+    min_tag_count: int = param_field(2, "", "a tag must be on at least this many sounds to spread", 1, 1000)
+    max_tag_share: float = param_field(0.5, "", "a tag on more than this share of the sounds does not spread", 0.0, 1.0, 0.05)
 
     def __post_init__(self) -> None:
         for name, f in PropagationParams.__dataclass_fields__.items():

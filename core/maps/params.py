@@ -20,8 +20,9 @@ PROJECTION_METHODS = ("umap", "pca", "tsne")
 CLUSTER_METHODS = ("hdbscan", "kmeans", "graph")
 
 
-def _opt(default: Any, label: str = "", help: str = "", lo: float | None = None, hi: float | None = None,
-         step: float = 1) -> Any:
+def param_field(default: Any, label: str = "", help: str = "", lo: float | None = None, hi: float | None = None,
+                step: float = 1) -> Any:
+    """A parameter field with the metadata the CLI, the GUI and the settings read (see the module doc)."""
     return field(default=default, metadata={"label": label, "help": help, "range": (lo, hi), "step": step})
 
 
@@ -66,15 +67,15 @@ class ProjectionParams(_Params):
     """How to make a map. ``as_dict()`` holds only the fields the method uses."""
 
     method: str = "umap"  # type: ignore[misc]
-    n_neighbors: int = _opt(15, "Neighbourhood", "UMAP: how many neighbours shape each point's place (larger = more global structure)", 2, 200)
-    min_dist: float = _opt(0.1, "Min distance", "UMAP: how tightly points may pack", 0.0, 1.0, 0.05)
+    n_neighbors: int = param_field(15, "Neighbourhood", "UMAP: how many neighbours shape each point's place (larger = more global structure)", 2, 200)
+    min_dist: float = param_field(0.1, "Min distance", "UMAP: how tightly points may pack", 0.0, 1.0, 0.05)
     metric: str = "cosine"
     seed: int = 42
-    perplexity: float = _opt(30.0, "", "t-SNE perplexity", 1.0, 500.0)
+    perplexity: float = param_field(30.0, "", "t-SNE perplexity", 1.0, 500.0)
     # Large maps (not part of the cache key: they change how a big map is computed, not what it means).
-    fit_sample: int = _opt(50_000, "", "UMAP: above this many sounds, fit on a random sample this big and "
+    fit_sample: int = param_field(50_000, "", "UMAP: above this many sounds, fit on a random sample this big and "
                            "place the rest onto it", 1000, None)
-    place_chunk: int = _opt(25_000, "", "UMAP: sounds placed per step (each step shows the map)", 100, None)
+    place_chunk: int = param_field(25_000, "", "UMAP: sounds placed per step (each step shows the map)", 100, None)
 
     def __post_init__(self) -> None:
         if self.method not in PROJECTION_METHODS:
@@ -100,11 +101,11 @@ class HdbscanParams(_Params):
     """HDBSCAN: dense groups; sounds in no group are noise."""
 
     method: ClassVar[str] = "hdbscan"
-    min_cluster_size: int = _opt(5, "Min cluster size", "HDBSCAN: the smallest group that counts as a cluster", 2, 100000)
+    min_cluster_size: int = param_field(5, "Min cluster size", "HDBSCAN: the smallest group that counts as a cluster", 2, 100000)
     min_samples: int | None = None
     # Large N (not part of the cache key): fit on a random sample, the others take the label of
     # their nearest sampled sound (agreement with the exact result: benchmarks/bench_cluster_scale.py).
-    fit_sample: int = _opt(10_000, "", "HDBSCAN: above this many sounds, cluster a random sample this big "
+    fit_sample: int = param_field(10_000, "", "HDBSCAN: above this many sounds, cluster a random sample this big "
                            "and give every other sound the label of its nearest sampled sound", 100, None)
     KEY_FIELDS: ClassVar[tuple[str, ...] | None] = ("min_cluster_size", "min_samples")
 
@@ -114,7 +115,7 @@ class KMeansParams(_Params):
     """k-means on unit vectors: exactly k clusters, no noise."""
 
     method: ClassVar[str] = "kmeans"
-    k: int = _opt(8, "Clusters (k)", "k-means: the number of clusters", 2, 1000)
+    k: int = param_field(8, "Clusters (k)", "k-means: the number of clusters", 2, 1000)
     seed: int = 42
 
 
@@ -123,11 +124,11 @@ class GraphParams(_Params):
     """Louvain communities of the k-nearest-neighbour graph: every sound gets a cluster."""
 
     method: ClassVar[str] = "graph"
-    graph_k: int = _opt(10, "Links per sound", "graph: how many nearest sounds each sound is linked to in the kNN graph", 2, 200)
-    resolution: float = _opt(1.3, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
+    graph_k: int = param_field(10, "Links per sound", "graph: how many nearest sounds each sound is linked to in the kNN graph", 2, 200)
+    resolution: float = param_field(1.3, "Resolution", "graph: higher = more, smaller communities", 0.05, 10.0, 0.1)
     seed: int = 42
     # Large N (not part of the cache key): the kNN graph comes from an approximate (IVF) index.
-    ann_above: int = _opt(30_000, "", "graph: above this many sounds, build the kNN graph with an approximate "
+    ann_above: int = param_field(30_000, "", "graph: above this many sounds, build the kNN graph with an approximate "
                           "index", 0, None)
     KEY_FIELDS: ClassVar[tuple[str, ...] | None] = ("graph_k", "resolution", "seed")
 
@@ -173,11 +174,11 @@ class NeighborParams(_Params):
     the background (:meth:`core.maps.neighbors.NeighborIndex.build_ann`)."""
 
     method: ClassVar[str] = "neighbors"
-    ann_above: int = _opt(200_000, "", "neighbours: build an approximate index above this many sounds", 0, None)
-    n_lists: int = _opt(0, "", "IVF lists (k-means cells); 0 = about 2·sqrt(N)", 0, None)
-    n_probe: int = _opt(16, "", "IVF lists scanned per query (more = better recall, slower)", 1, None)
-    train_sample: int = _opt(65_536, "", "rows the IVF k-means trains on", 1000, None)
-    train_iters: int = _opt(10, "", "IVF k-means iterations", 1, 100)
+    ann_above: int = param_field(200_000, "", "neighbours: build an approximate index above this many sounds", 0, None)
+    n_lists: int = param_field(0, "", "IVF lists (k-means cells); 0 = about 2·sqrt(N)", 0, None)
+    n_probe: int = param_field(16, "", "IVF lists scanned per query (more = better recall, slower)", 1, None)
+    train_sample: int = param_field(65_536, "", "rows the IVF k-means trains on", 1000, None)
+    train_iters: int = param_field(10, "", "IVF k-means iterations", 1, 100)
     storage: str = "float32"  # or "float16": half the memory, torch float16 kernels
     seed: int = 42
 

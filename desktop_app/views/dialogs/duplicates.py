@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -26,20 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.finding.duplicates import DuplicateParams, write_duplicates_csv
+from desktop_app.views.param_widgets import field_of, spin_for
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
-
-
-def _spin_for(name: str) -> QDoubleSpinBox:
-    """A spin box built from a :class:`DuplicateParams` field's metadata (label, range, step, help)."""
-    f = next(f for f in fields(DuplicateParams) if f.name == name)
-    box = QDoubleSpinBox()
-    box.setRange(*f.metadata["range"])
-    box.setSingleStep(f.metadata["step"])
-    box.setDecimals(2)
-    box.setValue(f.default)
-    box.setToolTip(f.metadata["help"])
-    return box
 
 
 class DuplicatesDialog(QDialog):
@@ -57,7 +44,7 @@ class DuplicatesDialog(QDialog):
         self.report: Any = None
         self.record: Any = None  # the last move, for Undo
         self.root: Path | None = None
-        self.threshold = _spin_for("threshold_db")
+        self.threshold = spin_for(field_of(DuplicateParams, "threshold_db"))
         self.threshold.setSuffix(" dB")
         self.rerun = QPushButton("Find again")
         self.rerun.clicked.connect(self.run)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.finding.suggest_tags import PropagationParams, write_suggestions_csv
+from desktop_app.views.param_widgets import field_of, spin_for
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole
 
@@ -42,11 +43,8 @@ class SuggestedTagsDialog(QDialog):
         self.suggestions: list[Any] = []
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
-        conf = PropagationParams.__dataclass_fields__["min_confidence"]
-        self.min_confidence = QDoubleSpinBox()
-        self.min_confidence.setRange(*conf.metadata["range"])
-        self.min_confidence.setSingleStep(0.05)
-        self.min_confidence.setValue(conf.default)
+        conf = field_of(PropagationParams, "min_confidence")
+        self.min_confidence = spin_for(conf)
         self.min_confidence.setToolTip(f"The {conf.metadata['help']}: a sound's confidences in all tags add up to "
                                        "1, so with many related tags (kick, bd, drum) each one gets less")
         self.tree = QTreeWidget()

@@ -8,7 +8,6 @@ The panel does no work itself: it emits what the user asked for and reflects the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import Field
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import qdebounced
 
 from core.defaults import DEFAULT_CLUSTER_METHOD
+from desktop_app.views.param_widgets import spin_for
 from core.maps.params import CLUSTER_PARAMS, ProjectionParams, labelled_fields
 from desktop_app.model.colouring import DESCRIPTOR_AXES
 from desktop_app.model.session import COLOUR_MODES
@@ -58,22 +58,6 @@ MODEL_LABELS = {"mfcc": "MFCC statistics (fast)", "pretrained": "aiSFX pretraine
 
 #: Cluster parameter widgets, from the parameter classes: field name -> (field, its method)
 CLUSTER_FIELDS = {f.name: (f, method) for method, cls in CLUSTER_PARAMS.items() for f in labelled_fields(cls)}
-
-
-def _spin(f: Field) -> QSpinBox | QDoubleSpinBox:
-    """A spin box for a parameter field: range, step, tooltip and type from the field."""
-    lo, hi = f.metadata["range"]
-    if isinstance(f.default, float):
-        s: QSpinBox | QDoubleSpinBox = QDoubleSpinBox()
-        s.setDecimals(2)
-    else:
-        s = QSpinBox()
-        hi = min(hi, 10_000)
-    s.setRange(lo, hi)
-    s.setSingleStep(f.metadata.get("step", 1))
-    s.setToolTip(f.metadata.get("help", ""))
-    s.setKeyboardTracking(False)
-    return s
 
 
 def _value(spin: QSpinBox | QDoubleSpinBox) -> int | float:
@@ -137,7 +121,7 @@ class ControlsPanel(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(7)
 
-        self.projection_spins = {f.name: _spin(f) for f in labelled_fields(ProjectionParams)}
+        self.projection_spins = {f.name: spin_for(f) for f in labelled_fields(ProjectionParams)}
         self.cluster_spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
         self.point_size = QSlider(Qt.Orientation.Horizontal)
         self.point_size.setRange(2, 30)
@@ -164,7 +148,7 @@ class ControlsPanel(QWidget):
         self._cluster_form = QFormLayout(self.cluster_box)
         self._cluster_labels: dict[str, QLabel] = {}
         for name, (fld, _method) in CLUSTER_FIELDS.items():
-            spin = _spin(fld)
+            spin = spin_for(fld)
             self.cluster_spins[name] = spin
             lab = QLabel(fld.metadata["label"])
             self._cluster_labels[name] = lab
