@@ -8,7 +8,7 @@ this module names the choices between them.
 from __future__ import annotations
 
 #: The encoder a new library is embedded with (it is always installed: its weights ship in aisfx).
-DEFAULT_MODEL = "pretrained"
+DEFAULT_MODEL = "pretrained+mfcc"
 #: The encoders every library has, besides the models trained on it.
 BUILTIN_MODELS: tuple[str, ...] = ("mfcc", "pretrained")
 #: The clustering that colours a new map.

@@ -58,7 +58,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                    help="drop tags whose sounds are no more alike than random pairs (reference encoder)")
     p.add_argument("--patience", type=int, default=d.patience)
     p.add_argument("--verdict-confidence", type=float, default=d.verdict_confidence,
-                   help="become the default only when this bootstrap interval of the mAP gain is above zero")
+                   help="become the default only when the one-sided bootstrap lower bound of the mAP gain at this "
+                        "confidence is above zero")
     p.add_argument("--hold-out", choices=["folders", "random"], default=d.hold_out,
                    help="verdict's held-out sounds: whole folders (when the library has them) or random sounds")
     p.add_argument("--content-tags", default="", help="comma-separated tags to use as content (flip provenance)")

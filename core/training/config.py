@@ -83,8 +83,9 @@ class TrainConfig:
     val_fraction: float = 0.1  # held out for early stopping
     test_fraction: float = 0.15  # held out for the verdict
     # the verdict: whole folders are held out when the library has folders ("folders") or random
-    # sounds ("random"); the new model becomes the default only when the verdict_confidence
-    # bootstrap interval of its mAP gain (content tags, paired over queries) is above zero
+    # sounds ("random"); the new model becomes the default only when the one-sided
+    # verdict_confidence bootstrap lower bound of its mAP gain (content tags, paired over queries)
+    # is above zero
     hold_out: Literal["folders", "random"] = "folders"
     verdict_confidence: float = 0.95
     val_batches: int = 6

@@ -10,8 +10,11 @@ kit". So:
   as kit names, velocities and mic positions never count), a candidate being relevant when it
   shares one with the query (:func:`core.evaluation.metrics.qbe_ap_multi`);
 - the uncertainty is a paired bootstrap interval over the queries of the difference in average
-  precision, and the model is promoted to the library's default only when the whole interval is
-  above zero.
+  precision, and the model is promoted to the library's default only when the interval clears
+  zero. The question is one-sided ("is the new model better?"), so the test is too: at confidence
+  0.95 the bar is the 5th percentile of the bootstrap means (the reported interval is the central
+  90 % one, from the 5th to the 95th percentile), and a model that is no better is promoted in at
+  most about 5 % of libraries.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Verdict:
     decided: bool = True
     summary: str = ""
     delta: float = float("nan")  # mAP(model) − mAP(reference) on the scored queries
-    ci: tuple[float, float] = (float("nan"), float("nan"))  # bootstrap interval of delta
+    ci: tuple[float, float] = (float("nan"), float("nan"))  # bootstrap interval of delta (see bootstrap_interval)
     confidence: float = 0.95
     folders: int = 0  # held-out groups: whole folders, or file-name prefixes in a flat library (0: random sounds)
 
@@ -59,11 +62,14 @@ class Verdict:
 
 def bootstrap_interval(diff: np.ndarray, confidence: float = 0.95, n_boot: int = N_BOOT, seed: int = 0
                        ) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of ``diff`` (per-query paired differences)."""
+    """Percentile bootstrap bounds of the mean of ``diff`` (per-query paired differences):
+    ``(lower, upper)`` = the ``1 − confidence`` and ``confidence`` quantiles of the bootstrap means,
+    i.e. the one-sided ``confidence`` lower and upper bounds (together the central
+    ``2·confidence − 1`` interval: 90 % at 0.95)."""
     d = np.asarray(diff, dtype=np.float64)
     rng = np.random.default_rng(seed)
     means = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
-    a = (1.0 - confidence) / 2
+    a = 1.0 - confidence
     return float(np.quantile(means, a)), float(np.quantile(means, 1.0 - a))
 
 
@@ -78,8 +84,8 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
     """Score ``model`` and ``reference`` (and any of ``others`` already embedded) on ``held_out_ids``.
 
     ``label_sets``: sound id → its content tags. Both models must be embedded already. The model
-    wins only if the ``confidence`` bootstrap interval of its mAP gain over the reference (paired
-    over queries) lies entirely above zero, and likewise against each of ``must_beat`` that is
+    wins only if the one-sided ``confidence`` bootstrap lower bound of its mAP gain over the
+    reference (paired over queries) is above zero, and likewise against each of ``must_beat`` that is
     embedded (the library's default encoder, when it is not the reference: a new default must beat
     the map the user already has). ``folders``: how many whole folders were held out (for the report).
     """
@@ -114,7 +120,7 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
         v.summary = (f"undecided: only {int(counted.sum())} held-out sound(s) share a content tag with another; "
                      f"{model} is available but not made the default")
         return v
-    pct = f"{100 * confidence:.0f}%"
+    pct = f"{100 * (2 * confidence - 1):.0f}%"
     new = v.scores[model]
     v.wins = True
     gains = []

@@ -75,6 +75,19 @@ def test_bootstrap_interval_covers_the_mean_and_shrinks_with_more_queries():
     assert bootstrap_interval(np.zeros(10)) == (0.0, 0.0)
 
 
+def test_the_bar_is_one_sided():
+    """Promoting is a one-sided question: at confidence 0.95 the lower bound is the 5th percentile of
+    the bootstrap means (≈ mean − 1.645 standard errors), not the 2.5th (≈ mean − 1.96)."""
+    rng = np.random.default_rng(1)
+    d = rng.normal(0.03, 0.2, 400)
+    se = d.std() / np.sqrt(len(d))
+    lo, hi = bootstrap_interval(d, 0.95, n_boot=20000)
+    assert abs(lo - (d.mean() - 1.645 * se)) < 0.25 * se
+    assert abs(hi - (d.mean() + 1.645 * se)) < 0.25 * se
+    lo99, _ = bootstrap_interval(d, 0.99, n_boot=20000)
+    assert lo99 < lo
+
+
 def test_too_few_tagged_held_out_sounds_is_undecided():
     ids, labels, good, noisy = _setup()
     lib = _Vectors({"new": (ids, good), "ref": (ids, noisy)})
