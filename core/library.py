@@ -116,6 +116,20 @@ class Library:
     def models(self) -> list[str]:
         return self.registry.names()
 
+    def default_model(self) -> str:
+        """The model a new map of this library uses: a trained model the verdict promoted, else
+        :data:`core.defaults.DEFAULT_MODEL`."""
+        chosen = self.catalog.default_model()
+        models = self.models()
+        if chosen in models:
+            return chosen
+        return DEFAULT_MODEL if DEFAULT_MODEL in models else models[0]
+
+    def model_choices(self) -> list[tuple[str, str, str]]:
+        """``(name, readable label, description)`` of every model, for menus."""
+        default = self.default_model()
+        return [(n, self.registry.label(n, default), self.registry.info(n).description) for n in self.models()]
+
     def encoder(self, model: str) -> Encoder:
         return self.registry.get(model, self.device)
 

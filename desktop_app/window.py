@@ -162,8 +162,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{root.name} — {APP_NAME}")
         self.setWindowFilePath(str(root))
         lib = self.pipeline.library
-        models = lib.models() if lib is not None else [self.state.model]
-        self.controls.set_models(models, self.state.model)
+        choices = lib.model_choices() if lib is not None else [(self.state.model, self.state.model, "")]
+        self.controls.set_models(choices, self.state.model)
         self.details.set_sound(None)
         self.neighbors.clear()
         self.refresh_recent_menu()
@@ -199,9 +199,9 @@ class MainWindow(QMainWindow):
         lib = self.pipeline.library
         if lib is None:
             return
-        self.controls.set_models(lib.models(), self.state.model)
+        self.controls.set_models(lib.model_choices(), self.state.model)
         self.pipeline.set_model(name)
-        self.controls.set_models(lib.models(), name)
+        self.controls.set_models(lib.model_choices(), name)
 
     def refresh_recent_menu(self) -> None:
         menu: QMenu | None = getattr(self, "recent_menu", None)

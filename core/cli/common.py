@@ -29,8 +29,9 @@ def add_library_args(p: argparse.ArgumentParser, model: bool = True) -> None:
     p.add_argument("--device", default=None, help="torch device: cpu or cuda (default: cuda when available)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     if model:
-        p.add_argument("--model", default=DEFAULT_MODEL,
-                       help=f"encoder: mfcc, pretrained, or a trained model's name (default: {DEFAULT_MODEL})")
+        p.add_argument("--model", default=None,
+                       help="encoder: pretrained+mfcc, pretrained, mfcc, or a trained or imported model's name "
+                            f"(default: the model training made this library's default, else {DEFAULT_MODEL})")
 
 
 def _option(p: argparse.ArgumentParser, f, dest: str | None = None) -> None:
@@ -71,7 +72,11 @@ def cluster_params_of(args: argparse.Namespace) -> ClusterParams:
 
 
 def open_library(args: argparse.Namespace) -> Library:
-    return Library.open(args.dir, args.catalog, device=args.device)
+    """Open ``args.dir``; a missing ``--model`` becomes the library's default model."""
+    lib = Library.open(args.dir, args.catalog, device=args.device)
+    if getattr(args, "model", "") is None:
+        args.model = lib.default_model()
+    return lib
 
 
 def print_failures(failures: Sequence[tuple[str, str]], out=sys.stdout) -> None:

@@ -25,6 +25,12 @@ class EncoderInfo:
     kind: str = "builtin"
 
 
+#: What the app calls the built-in encoders (the CLI uses their names).
+BUILTIN_LABELS = {"mfcc": "MFCC statistics (fast)", "pretrained": "aiSFX pretrained CNN",
+                  "pretrained+mfcc": "aiSFX + MFCC, fitted to this library"}
+KIND_SUFFIX = {"trained": "trained on this library", "imported": "imported vectors"}
+
+
 class UnknownModel(KeyError):
     def __str__(self) -> str:  # KeyError quotes its message; we want a readable line
         return str(self.args[0])
@@ -49,6 +55,13 @@ class EncoderRegistry:
             return self._infos[name]
         except KeyError:
             raise UnknownModel(f"unknown model '{name}' (available: {', '.join(self._infos) or 'none'})") from None
+
+    def label(self, name: str, default: str | None = None) -> str:
+        """A readable name for menus: the built-ins in words, a trained or imported model's name with
+        what it is; ``(default)`` after ``default`` (the model a new map of this library uses)."""
+        kind = self.info(name).kind
+        text = BUILTIN_LABELS.get(name) or (f"{name} — {KIND_SUFFIX[kind]}" if kind in KIND_SUFFIX else name)
+        return f"{text} (default)" if name == default else text
 
     def version(self, name: str) -> str:
         return self.info(name).version

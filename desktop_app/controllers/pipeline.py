@@ -109,8 +109,11 @@ class Pipeline(QObject):
             try:
                 model, why = wanted, ""
                 if wanted not in lib.models():
-                    model = DEFAULT_MODEL if DEFAULT_MODEL in lib.models() else lib.models()[0]
+                    model = lib.default_model()
                     why = f"'{wanted}' belongs to another library: showing {model}"
+                elif wanted == DEFAULT_MODEL and lib.default_model() != wanted:
+                    model = lib.default_model()  # training made another model this library's default
+                    why = f"Showing {model}, the model training made this library's default"
                 snap = yield from lib.snapshot(model, projection, method, params)
             except BaseException:
                 lib.close()

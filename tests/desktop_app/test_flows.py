@@ -142,3 +142,31 @@ def test_a_model_of_another_library_falls_back_to_the_default(qtbot, window, fre
     messages.clear()
     _open(qtbot, win, other)
     assert not any("another library" in m for m in messages)
+
+
+def test_the_library_default_opens_and_the_encoder_box_reads_well(qtbot, window, fresh_synth, tmp_path) -> None:
+    """A model training (or the user) made this library's default is what opening it shows; the encoder
+    box names every model in words and marks the default; a user's other choice is kept."""
+    from core.defaults import DEFAULT_MODEL
+
+    root, _ = fresh_synth
+    npz = tmp_path / "v.npz"
+    assert cli(["export", str(root), "--model", "mfcc", "-q", "--format", "npz", "-o", str(npz)]) == 0
+    assert cli(["import", str(root), str(npz), "--name", "mine", "-q"]) == 0
+    with Catalog.open(root) as cat:
+        cat.set_default_model("mine")
+    win = window(model=DEFAULT_MODEL)
+    messages: list[str] = []
+    win.state.events.status.connect(messages.append)
+    _open(qtbot, win, root)
+    assert win.state.model == "mine"
+    assert any("made this library's default" in m for m in messages)
+    box = win.controls.model
+    texts = {box.itemData(i): box.itemText(i) for i in range(box.count())}
+    assert texts["mine"] == "mine — imported vectors (default)" and texts["mfcc"] == "MFCC statistics (fast)"
+    assert box.currentData() == "mine" and win.shown_errors == []
+    # the user picks another model: reopening keeps that choice
+    win.pipeline.set_model("mfcc")
+    qtbot.waitUntil(lambda: not win.jobs.is_busy(), timeout=READY_MS)
+    _open(qtbot, win, root)
+    assert win.state.model == "mfcc"

@@ -54,8 +54,6 @@ COLOUR_TIPS = {
     "descriptor:pitch": "Autocorrelation pitch (MIDI note number) of the voiced frames",
 }
 ALL_TAGS = ""  #: the tag picker's first entry: the most common tags
-MODEL_LABELS = {"mfcc": "MFCC statistics (fast)", "pretrained": "aiSFX pretrained"}
-
 #: Cluster parameter widgets, from the parameter classes: field name -> (field, its method)
 CLUSTER_FIELDS = {f.name: (f, method) for method, cls in CLUSTER_PARAMS.items() for f in labelled_fields(cls)}
 
@@ -182,15 +180,18 @@ class ControlsPanel(QWidget):
         self._place_edited()
 
     # ----------------------------------------------------------------- state → widgets
-    def set_models(self, names: Sequence[str], current: str) -> None:
+    def set_models(self, choices: Sequence[tuple[str, str, str]], current: str) -> None:
+        """``choices``: ``(name, readable label, description)`` (``Library.model_choices``)."""
         self._updating = True
         try:
             self.model.clear()
-            for n in names:
-                self.model.addItem(MODEL_LABELS.get(n, n), n)
+            for name, label, tip in choices:
+                self.model.addItem(label, name)
+                self.model.setItemData(self.model.count() - 1, f"{name}: {tip}" if tip else name,
+                                       Qt.ItemDataRole.ToolTipRole)
             i = self.model.findData(current)
             if i < 0:
-                self.model.addItem(MODEL_LABELS.get(current, current), current)
+                self.model.addItem(current, current)
                 i = self.model.count() - 1
             self.model.setCurrentIndex(i)
         finally:

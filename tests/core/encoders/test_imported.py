@@ -135,3 +135,28 @@ def test_readers_and_path_matching(tmp_path) -> None:
     assert relpath_in(root, "./x\\y.wav") == "x/y.wav"
     assert relpath_in(root, "/elsewhere/y.wav") is None
     assert relpath_in(root, "../y.wav") is None
+
+
+def test_the_model_a_library_was_given_as_default_is_what_a_bare_command_uses(fresh_synth, home, tmp_path,
+                                                                               capsys) -> None:
+    """A verdict that says "made the default" must mean it: the CLI without --model uses that model,
+    and the menus name it (and mark it) readably."""
+    from core.defaults import DEFAULT_MODEL
+
+    root, _ = fresh_synth
+    out = tmp_path / "mfcc.npz"
+    _export(root, "npz", out)
+    assert cli(["import", str(root), str(out), "--name", "mine", "-q"]) == 0
+    with Library.open(root) as lib:
+        assert lib.default_model() == DEFAULT_MODEL
+        labels = {n: label for n, label, _ in lib.model_choices()}
+        assert labels["mine"] == "mine — imported vectors"
+        assert labels[DEFAULT_MODEL].endswith("(default)") and labels["mfcc"] == "MFCC statistics (fast)"
+        lib.catalog.set_default_model("mine")
+    with Library.open(root) as lib:
+        assert lib.default_model() == "mine"
+        assert {n: label for n, label, _ in lib.model_choices()}["mine"] == "mine — imported vectors (default)"
+        query = str(next(iter(sorted(p for p in root.rglob("*.wav")))))
+    capsys.readouterr()
+    assert cli(["neighbors", str(root), query, "-k", "3", "-q"]) == 0
+    assert "(mine, cosine distance)" in capsys.readouterr().out
