@@ -156,16 +156,88 @@ def register_adaptive(library) -> None:
 
 def embed_adaptive(library, name: str = ADAPTIVE_MODEL) -> Job:
     """Job → ``EmbedReport``: embed the components, (re)fit the library's statistics when its sounds
-    changed, store the fused vectors under the fit's version."""
+    changed, store the fused vectors under the fit's version.
+
+    It streams like any embedding: ``mfcc`` first (fast), then ``pretrained`` in batches, each batch
+    fused with provisional statistics (those of the sounds embedded so far) and yielded as an
+    :class:`~core.embedding.report.EmbedBatch` of this model (stage ``embed <name>``), so a map can
+    grow while the slow encoder runs. Cancelled half way, the sounds embedded so far are fitted and
+    stored, so every sound a view showed has a vector in the catalog; the next run refits over every
+    sound (under a new version)."""
     from core.embedding.report import EmbedReport
 
+    stage = f"embed {name}"
     failed: list[tuple[str, str]] = []
     seconds = 0.0
-    for comp in COMPONENTS:
-        rep = yield from library.embed(comp)
-        failed += [f for f in rep.failed if f not in failed]
-        seconds += rep.seconds
-    yield Progress(stage=f"embed {name}", message="standardising and fusing")
+    first, slow = COMPONENTS[1], COMPONENTS[0]  # mfcc, then pretrained
+    rep = yield from _relay(library.embed(first), stage, f"1/2 {first}")
+    failed, seconds = list(rep.failed), rep.seconds
+    fuse = _ProvisionalFusion(library)
+    try:
+        rep = yield from _relay(library.embed(slow), stage, f"2/2 {slow}", fuse)
+    except GeneratorExit:
+        try:
+            _fit_and_store(library, name)  # keep what was embedded: the shown points have vectors
+        except RuntimeError:  # fewer than 2 sounds embedded: nothing was shown either
+            pass
+        raise
+    failed += [f for f in rep.failed if f not in failed]
+    seconds += rep.seconds
+    yield Progress(stage=stage, message="standardising and fusing")
+    stored = _fit_and_store(library, name)
+    if stored is None:
+        return EmbedReport(name, library.model_version(name), cached=len(library.vectors(name)[0]), failed=failed,
+                           seconds=seconds)
+    yield Progress(stage=stage, done=1, total=1, message=f"{stored} sounds")
+    return EmbedReport(name, library.model_version(name), embedded=stored, failed=failed, seconds=seconds)
+
+
+def _relay(job: Job, stage: str, message: str, fuse: _ProvisionalFusion | None = None) -> Job:
+    """Re-yield a component's embedding progress as this model's (``stage``); its batches are fused
+    provisionally by ``fuse`` or dropped (they are another model's vectors)."""
+    from core.embedding.report import EmbedBatch
+
+    try:
+        while True:
+            try:
+                p = next(job)
+            except StopIteration as stop:
+                return stop.value
+            part = p.partial
+            if isinstance(part, EmbedBatch):
+                part = fuse(part) if fuse is not None else None
+            yield Progress(stage=stage, done=p.done, total=p.total, message=p.message or message, partial=part)
+    finally:
+        job.close()
+
+
+class _ProvisionalFusion:
+    """Fuses a batch of the slow component with the statistics of every vector of it seen so far."""
+
+    def __init__(self, library) -> None:
+        ids, vecs = library.vectors(COMPONENTS[1])
+        self.second = {int(i): v for i, v in zip(ids, vecs)}
+        _, seen = library.vectors(COMPONENTS[0])
+        self.seen = [seen] if len(seen) else []
+        self.second_stats = FusionStats.fit([vecs], (1.0,)) if len(vecs) else None
+
+    def __call__(self, batch):
+        from core.embedding.report import EmbedBatch
+
+        self.seen.append(np.asarray(batch.vectors, dtype=np.float32))
+        keep = [k for k, i in enumerate(batch.ids) if int(i) in self.second]
+        if not keep or self.second_stats is None:
+            return None
+        first = FusionStats.fit([np.concatenate(self.seen)], (1.0,))
+        stats = FusionStats(first.means + self.second_stats.means, first.stds + self.second_stats.stds, WEIGHTS)
+        ids = np.asarray(batch.ids)[keep]
+        second = np.stack([self.second[int(i)] for i in ids])
+        return EmbedBatch(ids, stats.apply([np.asarray(batch.vectors)[keep], second]))
+
+
+def _fit_and_store(library, name: str) -> int | None:
+    """Fit the statistics over the sounds embedded with every component and store the fused vectors
+    (a new version); ``None`` when the stored fit is already of exactly these sounds."""
     blocks = [library.vectors(c) for c in COMPONENTS]
     common = np.array(sorted(set.intersection(*(set(map(int, ids)) for ids, _ in blocks))), dtype=np.int64)
     if len(common) < 2:
@@ -176,8 +248,7 @@ def embed_adaptive(library, name: str = ADAPTIVE_MODEL) -> Job:
         aligned.append(vecs[[pos[int(i)] for i in common]])
     current_ids, _ = library.vectors(name)
     if len(current_ids) == len(common) and np.array_equal(np.sort(current_ids), common):
-        # the fit is of exactly these sounds: nothing to do
-        return EmbedReport(name, library.model_version(name), cached=len(common), failed=failed, seconds=seconds)
+        return None  # the fit is of exactly these sounds: nothing to do
     stats = FusionStats.fit(aligned, WEIGHTS)
     fused = stats.apply(aligned)
     stats.save(stats_path(library.catalog.path, name))
@@ -185,5 +256,4 @@ def embed_adaptive(library, name: str = ADAPTIVE_MODEL) -> Job:
     register_adaptive(library)
     library.catalog.put_embeddings(name, library.model_version(name),
                                    [(int(i), v, None) for i, v in zip(common, fused)])
-    yield Progress(stage=f"embed {name}", done=1, total=1, message=f"{len(common)} sounds")
-    return EmbedReport(name, library.model_version(name), embedded=len(common), failed=failed, seconds=seconds)
+    return len(common)

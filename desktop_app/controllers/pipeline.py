@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, Signal
 from core.audio.preview import load_preview
 from core.defaults import DEFAULT_MODEL
 from core.embedding.report import EmbedBatch
-from core.jobs import LOAD, Progress
+from core.jobs import EMBED, LOAD, Progress
 from core.library import Snapshot, SoundList
 from desktop_app.model.settings import Settings
 from core.maps.naming import cluster_names
@@ -223,7 +223,7 @@ class Pipeline(QObject):
         self.jobs.submit(
             "embed", job, key=self.key, after_key=True,
             description=f"Listening to {name}",
-            on_progress=lambda p: self._embed_progress(gen, p),
+            on_progress=lambda p: self._embed_progress(gen, p, model),
             on_result=lambda r: self._embed_done(gen, *r),
             on_cancel=lambda: self._stopped(gen, "Stopped — choose File ▸ Rescan to continue", "embed"),
             on_error=lambda _e: self._stopped(gen, "Listening failed"),
@@ -232,14 +232,14 @@ class Pipeline(QObject):
     def _current(self, gen: int) -> bool:
         return gen == self._generation and self.library is not None
 
-    def _embed_progress(self, gen: int, p: Progress) -> None:
+    def _embed_progress(self, gen: int, p: Progress, model: str) -> None:
         if not self._current(gen):
             return
         part = p.partial
         if isinstance(part, SoundList):  # the scan is committed: names and tags are known now
             self.state.set_sounds(part.sounds)
             self.state.set_failures(part.failures)
-        elif isinstance(part, EmbedBatch):
+        elif isinstance(part, EmbedBatch) and p.stage == f"{EMBED} {model}":  # not another model's batch
             self.state.add_embedded(part.ids, part.vectors)
         elif isinstance(part, Snapshot):
             self._show(part)

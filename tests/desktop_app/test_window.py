@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.defaults import DEFAULT_MODEL
 from desktop_app.model.settings import Settings
 from tests.synth import write_collection
 
@@ -135,10 +136,13 @@ def test_switching_colouring_changes_brushes_not_the_item(qtbot, make_window, sy
     assert len(set(win.state.labels.tolist())) == min(win.state.cluster_params["kmeans"]["k"], len(truth))
 
 
-def test_cancelling_the_embedding_leaves_a_consistent_state(qtbot, make_window, tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["mfcc", DEFAULT_MODEL])
+def test_cancelling_the_embedding_leaves_a_consistent_state(qtbot, make_window, tmp_path: Path, model) -> None:
+    """Also with the product default, a model fused from two encoders: its points stream in while
+    the slow one runs, and what they show is in the catalog after a cancel."""
     root = tmp_path / "big"
     truth = write_collection(root, per_class=16, seed=5)  # 64 files = 4 embedding batches
-    win = make_window(tmp_path / "home")
+    win = make_window(tmp_path / "home", model=model)
     handles = []
 
     def on_progress(h, p) -> None:  # cancel as soon as the first batch has been committed

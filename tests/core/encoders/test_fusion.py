@@ -68,3 +68,32 @@ def test_adaptive_model_fits_the_library_and_refits_when_it_changes(fresh_synth,
         run_job(lib.embed(ADAPTIVE_MODEL))
         assert lib.model_version(ADAPTIVE_MODEL) != v1  # new sounds: refitted, under a new version
         assert len(lib.vectors(ADAPTIVE_MODEL)[0]) == 17
+
+
+def test_adaptive_model_streams_its_own_batches_and_keeps_them_when_cancelled(tmp_path, home):
+    """The default model must grow a map while ``pretrained`` runs (batches of fused vectors, as this
+    model's stage) and, stopped half way, leave a vector in the catalog for every sound it streamed."""
+    from core.embedding.report import EmbedBatch
+    from tests.synth import write_collection
+
+    root = tmp_path / "lib"
+    write_collection(root, per_class=12, seed=3)  # 48 sounds = 3 batches of 16
+    with Library.open(root, tmp_path / "cat.sqlite") as lib:
+        job = lib.embed(ADAPTIVE_MODEL)
+        streamed: list[np.ndarray] = []
+        for p in job:
+            assert p.stage == f"embed {ADAPTIVE_MODEL}"  # one stage: the component runs are this model's work
+            if isinstance(p.partial, EmbedBatch):
+                assert p.partial.vectors.shape[1] == 512 + 120 and np.isfinite(p.partial.vectors).all()
+                streamed.append(p.partial.ids)
+                if len(streamed) == 2:
+                    break
+        job.close()  # cancelled after two batches of 48 sounds
+        shown = set(np.concatenate(streamed).tolist())
+        ids, vecs = lib.vectors(ADAPTIVE_MODEL)
+        assert shown <= set(ids.tolist()) and len(ids) < 48
+        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+        first = lib.model_version(ADAPTIVE_MODEL)
+        # the next run embeds the rest and refits over every sound
+        assert run_job(lib.embed(ADAPTIVE_MODEL)).embedded == 48
+        assert len(lib.vectors(ADAPTIVE_MODEL)[0]) == 48 and lib.model_version(ADAPTIVE_MODEL) != first
