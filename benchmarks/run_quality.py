@@ -288,7 +288,7 @@ def agreement(sets: list[str]) -> str:
                     f"{'promoted' if wins else 'kept'} | {'yes' if ok else 'NO'} |")
     head = ["", f"Verdict vs true labels: {agree} of {len(rows)} agree; promoted while worse by > 0.02: "
             f"{', '.join(bad) or 'none'}",
-            "| set | setting | model | Δ mAP vs the bar (true labels) | verdict Δ vs pretrained [95% interval] | decision | agrees |",
+            "| set | setting | model | Δ mAP vs the bar (true labels) | verdict Δ vs pretrained [90% interval; its lower end is the one-sided 95% bound] | decision | agrees |",
             "|---|---|---|---|---|---|---|"]
     return "\n".join(head + rows)
 

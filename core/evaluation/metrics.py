@@ -36,28 +36,31 @@ def _codes(values: Sequence[Any] | np.ndarray) -> np.ndarray:
 
 def _ranked(
     vectors: np.ndarray,
-    relevant: Callable[[int, int], np.ndarray],
+    relevant: Callable[[np.ndarray], np.ndarray],
     groups: Sequence[Any] | np.ndarray | None,
+    queries: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per chunk of queries ``[s, e)``: ``(order, rel_sorted, n_rel, n_valid)``.
+    """Per chunk of query rows ``q`` (every row, or the rows ``queries``; each ranks every other row):
+    ``(order, rel_sorted, n_rel, n_valid)``.
 
     ``order`` ``[c, N]`` candidate rows by descending similarity (excluded rows last),
     ``rel_sorted`` bool ``[c, N]`` relevance in that order, ``n_rel``/``n_valid`` ``[c]``.
-    ``relevant(s, e)`` returns bool ``[c, N]`` before exclusions.
+    ``relevant(q)`` returns bool ``[c, N]`` before exclusions.
     """
     x = unit_rows(vectors)
     n = x.shape[0]
+    rows = np.arange(n) if queries is None else np.asarray(queries, dtype=np.int64)
     g = None if groups is None else _codes(groups)
     chunk = max(1, min(n, CHUNK_ELEMS // max(n, 1)))
-    for s in range(0, n, chunk):
-        e = min(n, s + chunk)
-        c = e - s
-        sims = x[s:e] @ x.T
+    for s in range(0, len(rows), chunk):
+        q = rows[s:s + chunk]
+        c = len(q)
+        sims = x[q] @ x.T
         valid = np.ones((c, n), dtype=bool)
-        valid[np.arange(c), np.arange(s, e)] = False
+        valid[np.arange(c), q] = False
         if g is not None:
-            valid &= g[s:e, None] != g[None, :]
-        rel = relevant(s, e) & valid
+            valid &= g[q, None] != g[None, :]
+        rel = relevant(q) & valid
         sims = np.where(valid, sims, -np.inf)
         order = np.argsort(-sims, axis=1, kind="stable")
         yield order, np.take_along_axis(rel, order, axis=1), rel.sum(axis=1), valid.sum(axis=1)
@@ -77,7 +80,7 @@ def qbe_map(
     """Query-by-example mean average precision; relevant = same label. NaN if no query counts."""
     lab = _codes(labels)
     aps: list[np.ndarray] = []
-    for _, rel_sorted, n_rel, _ in _ranked(vectors, lambda s, e: lab[s:e, None] == lab[None, :], groups):
+    for _, rel_sorted, n_rel, _ in _ranked(vectors, lambda q: lab[q, None] == lab[None, :], groups):
         aps.append(_average_precision(rel_sorted, n_rel)[n_rel > 0])
     allap = np.concatenate(aps) if aps else np.zeros(0)
     return float(allap.mean()) if allap.size else float("nan")
@@ -87,9 +90,11 @@ def qbe_ap_multi(
     vectors: np.ndarray,
     label_sets: Sequence[set[str] | frozenset[str] | Sequence[str]],
     groups: Sequence[Any] | np.ndarray | None = None,
+    queries: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per-query average precision (float64 ``[N]``) where relevant = shares at least one tag with
-    the query; NaN for queries without any relevant candidate (for bootstrap intervals)."""
+    """Per-query average precision (float64 ``[N]``, or ``[len(queries)]`` for the rows ``queries``,
+    each ranking every other row) where relevant = shares at least one tag with the query; NaN for
+    queries without any relevant candidate (for bootstrap intervals)."""
     vocab = sorted({t for tags in label_sets for t in tags})
     pos = {t: i for i, t in enumerate(vocab)}
     onehot = np.zeros((len(label_sets), max(1, len(vocab))), dtype=np.float32)
@@ -97,7 +102,7 @@ def qbe_ap_multi(
         for t in tags:
             onehot[i, pos[t]] = 1.0
     aps: list[np.ndarray] = []
-    for _, rel_sorted, n_rel, _ in _ranked(vectors, lambda s, e: (onehot[s:e] @ onehot.T) > 0, groups):
+    for _, rel_sorted, n_rel, _ in _ranked(vectors, lambda q: (onehot[q] @ onehot.T) > 0, groups, queries):
         aps.append(np.where(n_rel > 0, _average_precision(rel_sorted, n_rel), np.nan))
     return np.concatenate(aps) if aps else np.zeros(0)
 
@@ -123,7 +128,7 @@ def precision_at_k(
     number of candidates; queries without any relevant candidate skipped)."""
     lab = _codes(labels)
     vals: list[np.ndarray] = []
-    for _, rel_sorted, n_rel, n_valid in _ranked(vectors, lambda s, e: lab[s:e, None] == lab[None, :], groups):
+    for _, rel_sorted, n_rel, n_valid in _ranked(vectors, lambda q: lab[q, None] == lab[None, :], groups):
         kk = np.minimum(k, n_valid)
         top = np.cumsum(rel_sorted[:, : max(1, k)], axis=1)
         hits = top[np.arange(len(kk)), np.maximum(kk, 1) - 1]
@@ -146,7 +151,7 @@ def knn_accuracy(
     x = unit_rows(vectors)
     correct, total = 0, 0
     start = 0
-    for order, _, _, n_valid in _ranked(vectors, lambda s, e: np.zeros((e - s, len(lab)), bool), groups):
+    for order, _, _, n_valid in _ranked(vectors, lambda q: np.zeros((len(q), len(lab)), bool), groups):
         c = order.shape[0]
         q = np.arange(start, start + c)
         kk = np.minimum(k, n_valid)
@@ -163,8 +168,8 @@ def knn_accuracy(
     return correct / total if total else float("nan")
 
 
-def _relevance(labels: Sequence[Any] | np.ndarray) -> Callable[[int, int], np.ndarray]:
-    """``relevant(s, e)`` for single labels (same label) or label sets (at least one shared label)."""
+def _relevance(labels: Sequence[Any] | np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``relevant(q)`` for single labels (same label) or label sets (at least one shared label)."""
     seq = list(labels) if not isinstance(labels, np.ndarray) else labels
     if len(seq) and isinstance(seq[0], (set, frozenset, list, tuple)):
         vocab = sorted({t for tags in seq for t in tags})
@@ -173,9 +178,9 @@ def _relevance(labels: Sequence[Any] | np.ndarray) -> Callable[[int, int], np.nd
         for i, tags in enumerate(seq):
             for t in tags:
                 onehot[i, pos[t]] = 1.0
-        return lambda s, e: (onehot[s:e] @ onehot.T) > 0
+        return lambda q: (onehot[q] @ onehot.T) > 0
     lab = _codes(seq)
-    return lambda s, e: lab[s:e, None] == lab[None, :]
+    return lambda q: lab[q, None] == lab[None, :]
 
 
 def ranking_scores(

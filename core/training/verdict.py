@@ -80,7 +80,7 @@ def _rows(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_sets: dict[int, set[str]],
           others: tuple[str, ...] = ("mfcc",), confidence: float = 0.95, folders: int = 0,
-          seed: int = 0, must_beat: tuple[str, ...] = ()) -> Verdict:
+          seed: int = 0, must_beat: tuple[str, ...] = (), candidates: np.ndarray | None = None) -> Verdict:
     """Score ``model`` and ``reference`` (and any of ``others`` already embedded) on ``held_out_ids``.
 
     ``label_sets``: sound id → its content tags. Both models must be embedded already. The model
@@ -88,6 +88,8 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
     reference (paired over queries) is above zero, and likewise against each of ``must_beat`` that is
     embedded (the library's default encoder, when it is not the reference: a new default must beat
     the map the user already has). ``folders``: how many whole folders were held out (for the report).
+    ``candidates``: more sound ids (with content tags in ``label_sets``) that each held-out query
+    ranks besides the other held-out sounds, e.g. the rest of the library (default: none).
     """
     from core.evaluation.metrics import qbe_ap_multi
 
@@ -98,6 +100,12 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
         v.summary = (f"undecided: only {len(queries)} held-out sound(s) have content tags; "
                      f"{model} is available but not made the default")
         return v
+    extra = [] if candidates is None else [int(i) for i in candidates if label_sets.get(int(i))]
+    if extra:  # only candidates both compared models have a vector for
+        have = set(map(int, library.vectors(model)[0])) & set(map(int, library.vectors(reference)[0]))
+        extra = [i for i in extra if i in have]
+    qset = set(queries.tolist())
+    pool = np.concatenate([queries, np.array([i for i in dict.fromkeys(extra) if i not in qset], dtype=np.int64)])
     names = [model, reference] + [o for o in (*must_beat, *others) if o not in (model, reference)]
     names = list(dict.fromkeys(names))
     aps: dict[str, np.ndarray] = {}
@@ -106,12 +114,13 @@ def judge(library, model: str, reference: str, held_out_ids: np.ndarray, label_s
             ids, vecs = library.vectors(name)
         except Exception:  # an optional comparison model that cannot be built here
             continue
-        rows = _rows(ids, queries)
-        if len(rows) < len(queries):
+        rows = _rows(ids, pool)
+        if len(rows) < len(pool):
             if name in (model, reference):
                 raise RuntimeError(f"{name} has no vector for some held-out sounds")
             continue
-        aps[name] = qbe_ap_multi(vecs[rows], [label_sets[int(i)] for i in ids[rows]])
+        aps[name] = qbe_ap_multi(vecs[rows], [label_sets[int(i)] for i in ids[rows]],
+                                 queries=np.arange(len(queries)))
         ok = np.isfinite(aps[name])
         v.scores[name] = float(aps[name][ok].mean()) if ok.any() else float("nan")
     counted = np.isfinite(aps[model]) & np.isfinite(aps[reference])
