@@ -173,3 +173,28 @@ def test_a_provenance_only_model_is_not_promoted(seed):
     labels_old = {int(i): {old.tags[t] for t in ts} for i, ts in zip(ids, old.sound_tags)}
     fooled = judge(lib, "kits", "ref", ids[test_r], labels_old, others=())
     assert fooled.scores["kits"] > fooled.scores["ref"]  # the provenance model looked better
+
+
+def test_extra_candidates_are_ranked_but_never_queried():
+    """With ``candidates`` each held-out query ranks the other held-out sounds *and* the candidates;
+    its score is the brute-force average precision over that pool."""
+    ids, labels, good, noisy = _setup(seed=3, n=40)
+    lib = _Vectors({"new": (ids, good), "ref": (ids, noisy)})
+    held = ids[:12]
+    v = judge(lib, "new", "ref", held, labels, others=(), candidates=ids)
+    assert v.held_out == 12
+
+    def brute(vecs: np.ndarray) -> float:
+        aps = []
+        for q in range(12):
+            others = [j for j in range(40) if j != q]
+            sims = vecs[others] @ vecs[q]
+            order = np.array(others)[np.argsort(-sims, kind="stable")]
+            rel = np.array([labels[int(ids[j])] & labels[int(ids[q])] != set() for j in order])
+            hits = np.cumsum(rel)
+            aps.append(float((hits / np.arange(1, len(rel) + 1))[rel].sum() / rel.sum()))
+        return float(np.mean(aps))
+
+    assert v.scores["new"] == pytest.approx(brute(good)) and v.scores["ref"] == pytest.approx(brute(noisy))
+    # without candidates only the 12 held-out sounds are ranked: a different (noisier) score
+    assert judge(lib, "new", "ref", held, labels, others=()).scores["ref"] != pytest.approx(brute(noisy))
