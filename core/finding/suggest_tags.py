@@ -5,7 +5,8 @@ kNN graph of one model's embeddings:
 
 - graph: each sound's ``k`` nearest sounds by cosine similarity, weight = similarity (≥ 0),
   symmetrised; ``S = D^-1/2 W D^-1/2``;
-- labels ``Y [N, T]``: 1 where a sound carries tag ``t`` of the *vocabulary* — tags on at least
+- labels ``Y [N, T]``: 1 where a sound carries tag ``t`` of the *vocabulary* (tags in their
+  normalised form: lower case, singular, no stopwords or junk) — tags on at least
   ``min_tag_count`` sounds and on at most ``max_tag_share`` of them (a folder name every sound
   shares says nothing);
 - ``F ← α·S·F + (1 − α)·Y`` for ``iterations`` steps;
@@ -58,6 +59,14 @@ def tag_vocabulary(tag_lists: Sequence[Iterable[str]], params: PropagationParams
     return sorted(t for t, c in counts.items() if params.min_tag_count <= c <= cap)
 
 
+def _words(tags: Iterable[str]) -> set[str]:
+    """A sound's tags in vocabulary form (lower case, singular; stopwords such as "by" and junk such
+    as "v3" dropped), so that "drums" and "drum" spread as one tag and "by" never spreads."""
+    from core.audio.words import normalise_tag
+
+    return {w for w in (normalise_tag(t) for t in tags) if w}
+
+
 def propagate(vectors: np.ndarray, labels: np.ndarray, params: PropagationParams) -> Job[np.ndarray]:
     """Job: label spreading. ``vectors`` float ``[N, D]``, ``labels`` float ``[N, T]`` (0/1) →
     confidences float32 ``[N, T]`` (rows sum to 1, or 0 where no label mass arrives)."""
@@ -101,7 +110,7 @@ def suggest_tags(sounds: Sequence[Any], ids: np.ndarray, vectors: np.ndarray,
     by_id = {int(s.id): s for s in sounds}
     rows = [i for i, sid in enumerate(np.asarray(ids)) if int(sid) in by_id]
     sid_of = [int(ids[i]) for i in rows]
-    tag_lists = [set(by_id[sid].tags or []) | set(extra.get(sid, ())) for sid in sid_of]
+    tag_lists = [_words(set(by_id[sid].tags or []) | set(extra.get(sid, ()))) for sid in sid_of]
     vocab = tag_vocabulary(tag_lists, params)
     col = {t: j for j, t in enumerate(vocab)}
     y = np.zeros((len(rows), len(vocab)), np.float32)

@@ -72,3 +72,17 @@ def test_tags_cli(flat_library, home: Path, tmp_path: Path, capsys) -> None:
     assert "suggested tags" in capsys.readouterr().out
     rows = list(csv.DictReader(out.open()))
     assert rows and all(r["tag"] in {"tone", "noise", "click", "chirp"} for r in rows)
+
+
+def test_suggestions_use_the_tags_in_vocabulary_form() -> None:
+    """"Drums", "drum" and "drums" spread as one tag; stopwords such as "by" and "so" never spread."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    tags = [["Drums", "by"], ["drum", "so"], ["drums", "by", "v3"], [], [], []]
+    sounds = [SimpleNamespace(id=i + 1, tags=t) for i, t in enumerate(tags)]
+    ids = np.arange(1, 7, dtype=np.int64)
+    vectors = (np.ones((6, 8)) + 0.01 * rng.standard_normal((6, 8))).astype(np.float32)
+    out = run_job(suggest_tags(sounds, ids, vectors, PropagationParams(k=5, min_tag_count=2, max_tag_share=1.0)))
+    assert {s.sound_id for s in out} == {4, 5, 6}
+    assert {s.tag for s in out} == {"drum"} and all(s.confidence > 0.99 for s in out)
