@@ -3,7 +3,7 @@
 Epoch 0 (the network before training) gets an ordinary UMAP map (:func:`core.maps.projection.project`,
 spectral initialisation, fixed seed). Every later epoch's UMAP starts from the previous epoch's
 layout (umap's ``init=`` array: the kNN graph of the new vectors, optimised for
-``ALIGNED_EPOCHS`` epochs from where the points were) and is then Procrustes-aligned to it
+``ALIGNED_EPOCHS`` epochs at half umap's learning rate from where the points were) and is then Procrustes-aligned to it
 (translation, rotation, uniform scale; no reflection): what is left is the movement the new
 vectors cause. ``align='procrustes'`` aligns independent maps only, ``'none'`` does neither (the
 maps as a naive loop would draw them: for comparison).
@@ -26,7 +26,8 @@ from core.maps.params import ProjectionParams
 from core.maps.raster import Canvas, fit_text, hex_rgb, text_width
 
 ALIGN_MODES = ("init", "procrustes", "none")
-ALIGNED_EPOCHS = 200  # UMAP epochs of a map started from the previous epoch's layout
+ALIGNED_EPOCHS = 100  # UMAP epochs of a map started from the previous epoch's layout …
+ALIGNED_ALPHA = 0.5  # … and its initial learning rate (umap's default 1.0 moves points about twice as far)
 MAX_GROUPS = 12  # legend entries (and distinct colours) in a GIF; the rest are grey "other"
 
 
@@ -90,7 +91,7 @@ def _umap_from(x: np.ndarray, init: np.ndarray, params: ProjectionParams, n_epoc
         return normalise_xy(emb)
     a, b = find_ab_params(1.0, params.min_dist)
     rng = np.random.RandomState(params.seed)
-    for p in _sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, rng, 1.0, True):
+    for p in _sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, rng, ALIGNED_ALPHA, True):
         if p.done % 25 == 0:
             yield Progress(stage=UMAP, done=p.done, total=n_epochs, message="aligned map")
     return normalise_xy(emb)

@@ -22,6 +22,7 @@ import torch
 from core.training import checkpoint as ckpt
 
 EPOCHS_DIR = "epochs"
+TIMELAPSE_PATCHES = 8  # patches per sound (evenly spaced) for the timelapse's vectors: long files cost no more
 _EPOCH_FILE = re.compile(r"^epoch-(\d+)\.pt$")
 
 
@@ -83,16 +84,20 @@ def pick_sounds(n: int, max_sounds: int, seed: int = 0) -> np.ndarray:
 
 
 def embed_store(embedder: torch.nn.Module, store, indices, device: torch.device | str = "cpu",
-                chunk: int = 64) -> np.ndarray:
-    """Sound vectors of ``store`` rows ``indices`` (every patch of each, mean, L2-normalised, as every
-    encoder pools) → float32 ``[n, d]``. Puts ``embedder`` in eval mode and restores its mode."""
+                chunk: int = 64, max_patches: int | None = None) -> np.ndarray:
+    """Sound vectors of ``store`` rows ``indices`` (every patch of each, or ``max_patches`` evenly
+    spaced ones, mean, L2-normalised, as every encoder pools) → float32 ``[n, d]``. Puts
+    ``embedder`` in eval mode and restores its mode."""
     was_training = embedder.training
     embedder.eval()
     vecs = []
     try:
         with torch.no_grad():
             for i in indices:
-                p = torch.from_numpy(store.patches(int(i)))
+                patches = store.patches(int(i))
+                if max_patches and len(patches) > max_patches:
+                    patches = patches[np.linspace(0, len(patches) - 1, max_patches).round().astype(np.int64)]
+                p = torch.from_numpy(patches)
                 e = torch.cat([embedder(p[k:k + chunk].to(device)) for k in range(0, len(p), chunk)])
                 vecs.append(torch.nn.functional.normalize(e.float().mean(0), dim=0).cpu().numpy())
     finally:
@@ -109,6 +114,6 @@ def epoch_snapshot(folder: Path, epoch: int, epochs: int, embedder: torch.nn.Mod
 
     path = save_epoch(folder, epoch, embedder)
     t0 = time.monotonic()
-    vectors = embed_store(embedder, store, subset, device) if len(subset) else None
+    vectors = embed_store(embedder, store, subset, device, max_patches=TIMELAPSE_PATCHES) if len(subset) else None
     return EpochSnapshot(epoch, epochs, str(path), np.asarray(ids, dtype=np.int64)[subset], vectors,
                          time.monotonic() - t0)

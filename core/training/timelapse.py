@@ -39,10 +39,10 @@ def trained_model(library, name: str) -> dict:
     """The catalog row of trained model ``name``, or :class:`NoEpochWeights` saying why there is none."""
     row = library.catalog.model(name)
     if row is None:
-        raise NoEpochWeights(f"'{name}' is not a model trained in Sound Explorer (built-in models have no "
+        raise NoEpochWeights(f"The model '{name}' is not a model trained in Sound Explorer (built-in models have no "
                              "training epochs): train one with Model → Train on this library…")
     if row.get("kind") == "imported" or not (row.get("config") or {}).get("architecture"):
-        raise NoEpochWeights(f"'{name}' was imported: its training epochs were never here, so there is no "
+        raise NoEpochWeights(f"The model '{name}' was imported: its training epochs were never here, so there is no "
                              "timelapse of it")
     return row
 
@@ -57,7 +57,7 @@ def epoch_weight_files(library, name: str) -> list[tuple[int, Path]]:
     run = len(row.get("history") or [])
     files = [(e, p) for e, p in files if e <= max(run, 0)]
     if len(files) < 2:
-        raise NoEpochWeights(f"'{name}' has no saved epoch weights (it was trained before Sound Explorer "
+        raise NoEpochWeights(f"The model '{name}' has no saved epoch weights (it was trained before Sound Explorer "
                              "kept them, or they were deleted): train it again to get its timelapse")
     return files
 
@@ -72,7 +72,7 @@ def saved_epoch_vectors(library, name: str, max_sounds: int = DEFAULT_MAX_SOUNDS
     from core.training import checkpoint as ckpt
     from core.training.feature_cache import FeatureCache
     from core.training.models import make_embedder
-    from core.training.snapshots import embed_store, pick_sounds
+    from core.training.snapshots import TIMELAPSE_PATCHES, embed_store, pick_sounds
 
     files = epoch_weight_files(library, name)
     row = trained_model(library, name)
@@ -81,7 +81,7 @@ def saved_epoch_vectors(library, name: str, max_sounds: int = DEFAULT_MAX_SOUNDS
     rows_by_id = {r.id: r for r in library.sounds() if r.ok}
     ids = np.array([int(i) for i in ids if int(i) in rows_by_id], dtype=np.int64)
     if len(ids) < 3:
-        raise NoEpochWeights(f"'{name}' has vectors for {len(ids)} sounds of this library: too few for a map")
+        raise NoEpochWeights(f"The model '{name}' has vectors for {len(ids)} sounds of this library: too few for a map")
     ids = ids[pick_sounds(len(ids), max_sounds, seed)]
     rows = [rows_by_id[int(i)] for i in ids]
     cache = FeatureCache(mel_for(arch), max_seconds=float(train.get("max_cache_seconds", 60.0)))
@@ -99,7 +99,7 @@ def saved_epoch_vectors(library, name: str, max_sounds: int = DEFAULT_MAX_SOUNDS
         yield prog
         net.load_state_dict(ckpt.load(path), strict=True)
         with torch.no_grad():
-            out.append(embed_store(net.to(device), store, range(len(rows)), device))
+            out.append(embed_store(net.to(device), store, range(len(rows)), device, max_patches=TIMELAPSE_PATCHES))
     prog.done = len(files)
     yield prog
     total = int(train.get("epochs") or files[-1][0])
