@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.jobs import UMAP, Job, Progress
+from core.jobs import TIMELAPSE, UMAP, Job, Progress
 from core.maps.palette import NOISE_RGB, TAB20
 from core.maps.params import ProjectionParams
 from core.maps.raster import Canvas, fit_text, hex_rgb, text_width
@@ -125,10 +125,10 @@ def aligned_layouts(vector_sets: list[np.ndarray], params: ProjectionParams | No
     out: list[np.ndarray] = []
     total = len(vector_sets)
     for k, v in enumerate(vector_sets):
-        yield Progress(stage=UMAP, done=k, total=total, message=f"map of epoch set {k + 1}/{total}")
+        yield Progress(stage=TIMELAPSE, done=k, total=total, message=f"map {k + 1} of {total}")
         xy = yield from next_layout(v, out[-1] if out else None, params, align, n_epochs)
         out.append(xy)
-    yield Progress(stage=UMAP, done=total, total=total, message=f"{total} maps")
+    yield Progress(stage=TIMELAPSE, done=total, total=total, message=f"{total} maps")
     return out
 
 

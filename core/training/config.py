@@ -96,7 +96,7 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads; 0 → leave torch's default
     # the training timelapse: after every epoch, the vectors of this many sounds (a fixed random
     # subset) under the epoch's model go to the live map (0: off; the epoch weights are saved anyway)
-    timelapse_sounds: int = 1000
+    timelapse_sounds: int = 500
     # train on these sounds only (relative paths; ``None`` → the whole library). The other sounds are
     # still embedded by the new model but never seen in training, nor their tags
     train_on: list[str] | None = None

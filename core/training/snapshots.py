@@ -22,7 +22,7 @@ import torch
 from core.training import checkpoint as ckpt
 
 EPOCHS_DIR = "epochs"
-TIMELAPSE_PATCHES = 8  # patches per sound (evenly spaced) for the timelapse's vectors: long files cost no more
+TIMELAPSE_PATCHES = 4  # patches per sound (evenly spaced) for the timelapse's vectors: long files cost no more
 _EPOCH_FILE = re.compile(r"^epoch-(\d+)\.pt$")
 
 

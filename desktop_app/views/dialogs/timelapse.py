@@ -95,7 +95,7 @@ class TimelapseDialog(QDialog):
         from core.training.timelapse import timelapse_job
 
         self.map.reset()
-        self.map.title = name
+        self.map.title, self.map.colour_by = name, self.colour.currentText()
         self.build_button.setEnabled(False)
         self.status.setText(f"Embedding a subset with every saved epoch of {name}…")
         colour, n = self.colour.currentText(), self.max_sounds.value()
@@ -113,9 +113,10 @@ class TimelapseDialog(QDialog):
         self.map.play_button.setChecked(True)
         self.built.emit(name)
 
-    def _on_ended(self, _handle) -> None:
-        self._handle = None
-        self.build_button.setEnabled(True)
+    def _on_ended(self, handle) -> None:
+        if handle is self._handle:  # not an earlier build that a newer one replaced
+            self._handle = None
+            self.build_button.setEnabled(True)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
         self.map.play_button.setChecked(False)

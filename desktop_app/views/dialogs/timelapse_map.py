@@ -13,6 +13,7 @@ folder (live) or as the :class:`Timelapse` says, the same colour in every frame.
 from __future__ import annotations
 
 import time
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from desktop_app.views.map.overlays import NOISE_COLOR, cluster_color
 
 MORPH_S = 0.7  # seconds the points take from one epoch's map to the next
 HOLD_S = 0.6  # seconds an epoch's map stays when playing
+MAX_LEGEND = 16
 
 
 def _layout_job(library, snap, previous: np.ndarray | None):
@@ -62,6 +64,8 @@ class TimelapseMap(QWidget):
         self.jobs = jobs
         self.library = library
         self.title = title
+        self.colour_by = "folder"  # what the colours mean (the caption says it)
+        header = QLabel("<b>Training timelapse</b>")
         self.plot = pg.PlotWidget()
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
@@ -73,6 +77,8 @@ class TimelapseMap(QWidget):
         self.plot.addItem(self.scatter)
         self.caption = QLabel("The map appears when the first epoch starts.")
         self.caption.setWordWrap(True)
+        self.legend = QLabel("")
+        self.legend.setWordWrap(True)
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
         self.play_button.toggled.connect(self._on_play)
@@ -84,7 +90,9 @@ class TimelapseMap(QWidget):
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(header)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
         layout.addWidget(self.caption)
         layout.addLayout(buttons)
         self._timer = QTimer(self)
@@ -108,6 +116,7 @@ class TimelapseMap(QWidget):
         self._anim: tuple[np.ndarray, int, float] | None = None
         self.play_button.setChecked(False)
         self.scatter.setData([], [])
+        self.legend.setText("")
         self._update_buttons()
 
     def timelapse(self) -> Timelapse | None:
@@ -177,6 +186,10 @@ class TimelapseMap(QWidget):
         cache: dict[int, object] = {}
         self._brushes = [cache.setdefault(int(g), pg.mkBrush(cluster_color(int(g)) if g >= 0 else NOISE_COLOR))
                          for g in labels]
+        shown = sorted(self.names.items())[:MAX_LEGEND]
+        more = f" … and {len(self.names) - MAX_LEGEND} more" if len(self.names) > MAX_LEGEND else ""
+        self.legend.setText("  ".join(f'<span style="color:{cluster_color(g).name()}">■</span>&nbsp;{escape(name)}'
+                                      for g, name in shown) + more)
 
     def _show(self, xy: np.ndarray, k: int) -> None:
         self._shown = np.asarray(xy, dtype=np.float32)
@@ -187,7 +200,7 @@ class TimelapseMap(QWidget):
         epoch = self.epochs[k]
         what = "the untrained network" if epoch == 0 else f"epoch {epoch} of {self.total}"
         self.caption.setText(f"Map after {what} ({len(xy)} sounds, coloured by "
-                             f"{'folder' if self.names else 'nothing'}).")
+                             f"{self.colour_by if self.names else 'nothing'}).")
 
     def _morph_to(self, k: int) -> None:
         if self._shown is None or len(self._shown) != len(self.layouts[k]):
