@@ -41,6 +41,7 @@ SAVE = "save"
 VERDICT = "verdict"
 EVALUATE = "evaluate"
 LOAD = "load"  #: reading results from the catalog (on a worker, never the GUI thread)
+TIMELAPSE = "timelapse"  #: the training timelapse's maps, one per epoch
 
 
 def stage_of(stage: str) -> str:
@@ -113,4 +114,4 @@ def run_job(
 
 
 _STAGES = frozenset({SCAN, EMBED, KNN, UMAP, PCA, TSNE, PLACE, CLUSTER, TAGS, FEATURES, PREPARE, TRAIN, SAVE,
-                     VERDICT, EVALUATE, LOAD})
+                     VERDICT, EVALUATE, LOAD, TIMELAPSE})

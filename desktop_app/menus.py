@@ -84,6 +84,8 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
     # ------------------------------------------------------------------------ Playback
     m = mb.addMenu("&Model")
     m.addAction(act("train", "&Train on this library…", win.open_training, "Ctrl+T"))
+    m.addAction(act("timelapse", "Training &timelapse…", lambda: open_timelapse(win),
+                    tip="A trained model's map epoch by epoch, as it formed; save it as an animated GIF"))
     m.addAction(act("compare", "&Compare models…", win.open_compare,
                     tip="QbE mAP, P@10, kNN accuracy and cluster NMI of every model against the folders or a CSV"))
 
@@ -180,6 +182,19 @@ def _fill_devices(win: MainWindow) -> None:
         a.setChecked(name == win.settings.device)
         group.addAction(a)
         a.triggered.connect(lambda _=False, i=index, n=name: win.set_device(i, n))
+
+
+def open_timelapse(win: MainWindow) -> None:
+    """Model → Training timelapse…: the open library's trained models, replayed epoch by epoch."""
+    lib = win.pipeline.library
+    if lib is None:
+        win.notify("Open a library first", 4000)
+        return
+    from desktop_app.views.dialogs.timelapse import TimelapseDialog
+
+    dialog = TimelapseDialog(lib, win.jobs, model=win.state.model, parent=win)
+    dialog.show()
+    win._timelapse_dialog = dialog
 
 
 def _about(win: MainWindow) -> None:

@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_evaluate_parser(sub)
     add_import_parser(sub)
     add_explain_parser(sub)
+    from core.cli.timelapse import add_timelapse_parser
+
+    add_timelapse_parser(sub)
     from core.cli.find import add_find_parsers
 
     add_find_parsers(sub)

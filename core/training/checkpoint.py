@@ -7,7 +7,8 @@ checkpoint or the new one, never a torn file. Everything is read back with
 
 Where: ``data_dir()/models/<library digest>/<model name>/`` holds ``checkpoint.pt`` (the resumable
 training state of the last finished epoch) and ``weights-<version>.pt`` (the embedder's state dict
-of a finished model, what :class:`~core.encoders.trained.TrainedEncoder` loads).
+of a finished model, what :class:`~core.encoders.trained.TrainedEncoder` loads), and ``epochs/epoch-NNN.pt``
+(the embedder after each epoch, for the training timelapse: :mod:`core.training.snapshots`).
 """
 
 from __future__ import annotations

@@ -95,6 +95,9 @@ class TrainConfig:
     max_cache_seconds: float = 60.0  # per sound, in the feature cache
     amp: bool = True  # mixed precision on CUDA (never on CPU)
     threads: int = 0  # torch CPU threads; 0 → leave torch's default
+    # the training timelapse: after every epoch, the vectors of this many sounds (a fixed random
+    # subset) under the epoch's model go to the live map (0: off; the epoch weights are saved anyway)
+    timelapse_sounds: int = 500
     # train on these sounds only (relative paths; ``None`` → the whole library). The other sounds are
     # still embedded by the new model but never seen in training, nor their tags
     train_on: list[str] | None = None

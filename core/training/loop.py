@@ -9,7 +9,10 @@
   ``'val_<term>'`` (validation loss) and ``'val_map'`` (validation QbE mAP with the library's tags —
   the early-stopping criterion when enough validation sounds have tags; else the validation loss).
   The kept model is the last epoch not clearly worse than the best one (see :func:`_criterion`);
-  training stops after ``patience`` epochs that were clearly worse;
+  training stops after ``patience`` epochs that were clearly worse. Before the first epoch and
+  after each one, a point whose ``partial`` is a :class:`~core.training.snapshots.EpochSnapshot`
+  (the epoch's weights, saved under ``epochs/`` in the model's folder, and the vectors of a fixed
+  subset of sounds: the training timelapse);
 - ``stage='embed <name>'`` and ``'verdict'``: the new model embeds the library, then is judged.
 
 Closing the generator cancels (at the next step). A checkpoint is written atomically after every
@@ -33,11 +36,12 @@ from core.training import checkpoint as ckpt
 from core.training.config import TrainConfig
 from core.training.data import TrainingData, prepare
 from core.training.models import TrainableModel
+from core.training.snapshots import clear_epochs, embed_store, epoch_snapshot, pick_sounds
 from core.training.samplers import JointSampler, SamplerUnavailable, SamplingContext, build_sampler
 from core.training.steps import Objective
 from core.training.verdict import MIN_QUERIES, Verdict, judge
 
-RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp", "verdict_confidence"}
+RESUMABLE_CHANGES = {"epochs", "max_minutes", "patience", "threads", "amp", "verdict_confidence", "timelapse_sounds"}
 
 
 @dataclass(slots=True)
@@ -137,15 +141,7 @@ def _val_map(model: TrainableModel, data: TrainingData, device: torch.device, ch
     sets = [{data.vocab.tags[t] for t in data.vocab.sound_tags[int(i)]} for i in data.val]
     if sum(1 for s in sets if s) < MIN_QUERIES:
         return None
-    model.eval()
-    vecs = []
-    with torch.no_grad():
-        for i in data.val:
-            p = torch.from_numpy(data.store.patches(int(i)))
-            e = torch.cat([model.embedder(p[k:k + chunk].to(device)) for k in range(0, len(p), chunk)])
-            vecs.append(torch.nn.functional.normalize(e.float().mean(0), dim=0).cpu().numpy())
-    model.train()
-    return float(qbe_map_multi(np.stack(vecs), sets))
+    return float(qbe_map_multi(embed_store(model.embedder, data.store, data.val, device, chunk), sets))
 
 
 def _criterion(val_map: float | None, val: dict[str, float] | None, train_mean: dict[str, float],
@@ -209,6 +205,16 @@ def train_job(library, config: TrainConfig, *, resume: bool = False, device: str
     prog = Progress(stage="train", done=start_epoch * n_steps, total=total)
     t_train, patches_done = 0.0, 0
     stopped_early = bool(saved and saved.get("stopped"))
+    clear_epochs(folder, after=start_epoch if saved is not None else -1)  # a new run: no stale epochs
+    subset = pick_sounds(len(data.ids), config.timelapse_sounds, config.seed)
+
+    def snapshot(done_epochs: int) -> Progress:  # the epoch's weights, and the subset's vectors for the timelapse
+        snap = epoch_snapshot(folder, done_epochs, config.epochs, model.embedder, data.store, subset, data.ids, dev)
+        return Progress(stage="train", done=prog.done, total=total, message=prog.message or "initial network",
+                        partial=snap, started=prog.started)
+
+    if not stopped_early:
+        yield snapshot(start_epoch)  # epoch 0: the initial network (or the resumed one)
     model.train()
     epoch = start_epoch
     for epoch in range(start_epoch, config.epochs if not stopped_early else start_epoch):
@@ -263,8 +269,8 @@ def train_job(library, config: TrainConfig, *, resume: bool = False, device: str
             prog.message += f", validation loss {val['total']:.4f}"
         if val_map is not None:
             prog.message += f", validation mAP {val_map:.3f}"
-
         yield prog
+        yield snapshot(epoch + 1)
         if stop:
             stopped_early = True
             break

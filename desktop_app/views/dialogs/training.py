@@ -6,6 +6,11 @@ on a worker thread of the app's :class:`desktop_app.controllers.jobs.JobManager`
 mean); epoch ends add validation points. At the end the held-out verdict is shown
 and ``trained(model_name)`` is emitted so the main window can redraw the map with the new model.
 
+Beside the loss curves, the training timelapse (:class:`~desktop_app.views.dialogs.timelapse_map.TimelapseMap`):
+a small map of a fixed subset of sounds that morphs as epochs finish (each epoch's
+:class:`~core.training.snapshots.EpochSnapshot` becomes an aligned map on a worker), with *Play* and
+*Save animation…* (a GIF).
+
 A tag list shows the vocabulary the run would use (tag, sounds, informativeness; computed by
 :func:`core.training.data.preview_tags` on a worker when the dialog opens, and on *Refresh*).
 Unticking a tag excludes it (it joins the *Exclude tags* field); ticking it again brings it back.
@@ -33,8 +38,10 @@ from PySide6.QtWidgets import (
 
 from core.jobs import Progress
 from core.training.config import SAMPLERS, TrainConfig
+from core.training.snapshots import EpochSnapshot
 from desktop_app.controllers.jobs import JobManager
 from desktop_app.views.dialogs.training_plot import LossPlotMixin
+from desktop_app.views.dialogs.timelapse_map import TimelapseMap
 from desktop_app.views.dialogs.training_tags import TagListMixin
 from desktop_app.views.panels.job_bar import eta_text, stage_text
 
@@ -63,7 +70,7 @@ class TrainingDialog(TagListMixin, LossPlotMixin, QDialog):
         self.library = library
         self.defaults = dict(defaults or {})
         self._worker = None
-        self._jobs = jobs if jobs is not None else JobManager(max_threads=1, parent=self)
+        self._jobs = jobs if jobs is not None else JobManager(max_threads=2, parent=self)  # training + timelapse maps
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._points: dict[str, tuple[list[float], list[float]]] = {}
         self._raw: dict[str, pg.PlotDataItem] = {}  # faint per-step lines under the smoothed ones
@@ -129,6 +136,9 @@ class TrainingDialog(TagListMixin, LossPlotMixin, QDialog):
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
 
+        self.timelapse_map = TimelapseMap(self._jobs, self.library, self)
+        self.timelapse_map.setToolTip("The training timelapse: a fixed subset of sounds mapped after every epoch")
+
         self.status = QLabel("Ready.")
         self.eta = QLabel("")
         self.verdict = QLabel("")
@@ -156,7 +166,10 @@ class TrainingDialog(TagListMixin, LossPlotMixin, QDialog):
         top.addWidget(tags_box, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.plot, 1)
+        curves = QHBoxLayout()
+        curves.addWidget(self.plot, 3)
+        curves.addWidget(self.timelapse_map, 2)
+        layout.addLayout(curves, 1)
         layout.addWidget(self.verdict)
         layout.addLayout(buttons)
 
@@ -214,6 +227,8 @@ class TrainingDialog(TagListMixin, LossPlotMixin, QDialog):
             self.status.setText(str(exc))
             return
         self._reset_plot()
+        self.timelapse_map.reset(cfg.epochs)
+        self.timelapse_map.title = cfg.model_name()
         self.verdict.setText("")
         self.result = None
         self.state = "running"
@@ -245,6 +260,9 @@ class TrainingDialog(TagListMixin, LossPlotMixin, QDialog):
     def _on_progress(self, p: Progress) -> None:
         self.status.setText(f"{stage_text(p.stage)}: {p.message}" if p.message else stage_text(p.stage))
         self.eta.setText(eta_text(p.eta_seconds()) if p.stage == "train" else "")
+        if isinstance(p.partial, EpochSnapshot):
+            self.timelapse_map.add_snapshot(p.partial)
+            return
         if p.stage != "train" or not isinstance(p.partial, dict):
             return
         is_epoch_end = any(k.startswith("val_") for k in p.partial)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from core.maps.palette import NOISE_RGB, TAB20
+
 
 __all__ = [
     "TAB20",
@@ -19,15 +21,7 @@ __all__ = [
     "RubberBand",
 ]
 
-# matplotlib's tab20 reordered (strong colours first, then their light partners); the grey pair
-# is replaced so that grey stays reserved for noise.
-TAB20: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#ffd92f", "#bcbd22", "#17becf",
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-    "#c49c94", "#f7b6d2", "#a6761d", "#dbdb8d", "#9edae5",
-)
-NOISE_COLOR = QtGui.QColor(150, 155, 162, 85)
+NOISE_COLOR = QtGui.QColor(*NOISE_RGB, 85)
 
 
 def cluster_color(i: int) -> QtGui.QColor:

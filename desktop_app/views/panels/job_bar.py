@@ -24,6 +24,7 @@ _STAGE_NAMES = {
     jobs.TSNE: "Arranging the map (t-SNE)",
     jobs.PLACE: "Placing new sounds",
     jobs.CLUSTER: "Finding clusters",
+    jobs.TIMELAPSE: "Drawing the timelapse",
     jobs.TAGS: "Reading tags",
     jobs.FEATURES: "Preparing training features",
     jobs.PREPARE: "Preparing",
