@@ -109,9 +109,15 @@ def test_rendered_gif_has_the_expected_frames_and_colours(tmp_path):
     assert not np.array_equal(decoded[0], decoded[-1])  # the points moved
 
 
-def test_gif_frame_count_with_pillow_when_installed(tmp_path):
-    Image = pytest.importorskip("PIL.Image")  # not a dependency: checked where Pillow happens to be installed
+def test_gif_frame_count_and_delays_read_back_with_pillow(tmp_path):
+    from PIL import Image
+
     frames = render_frames(_timelapse(2), tween_steps=2)
     path = write_timelapse_gif(tmp_path / "tl.gif", frames)
     with Image.open(path) as im:
         assert im.n_frames == len(frames.images) == 3 + 2 * 2
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+        assert durations == [10 * d for d in frames.delays_cs]
