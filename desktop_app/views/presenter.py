@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from core.maps.labels import cluster_name
 from core.maps.tour import TourStop, tour_stops
@@ -27,6 +27,7 @@ class _Saved:
     visible: dict[QWidget, bool] = field(default_factory=dict)
     point_size: float = 7.0
     hover_to_play: bool = False
+    in_front: list[QWidget] = field(default_factory=list)  # the tabbed docks that were in front
 
 
 class _Caption(QLabel):
@@ -107,6 +108,8 @@ class Presenter(QObject):
         # listing them twice recorded them as hidden and they never came back), and the legend.
         bars = [c for c in w.findChildren(QWidget) if c.parent() is w and c is not w.centralWidget()
                 and not c.isWindow()]
+        self._saved.in_front = [d for d in w.findChildren(QDockWidget) if w.tabifiedDockWidgets(d)
+                                and d.isVisible() and not d.visibleRegion().isEmpty()]
         for child in dict.fromkeys([*bars, w.menuBar(), w.statusBar(), self.map.legend]):
             self._saved.visible[child] = child.isVisible()
             child.hide()
@@ -131,6 +134,8 @@ class Presenter(QObject):
         self.map.legend_allowed = True
         for child, visible in self._saved.visible.items():
             child.setVisible(visible)
+        for dock in self._saved.in_front:  # showing the docks again brings the last of each tab group to the front
+            dock.raise_()
         self.map.set_point_size(self._saved.point_size)
         self.map.set_hover_to_play(self._saved.hover_to_play)
         self.set_annotations(False)

@@ -235,11 +235,15 @@ def test_presentation_mode_and_cluster_tour(qtbot, make_window, synth_dir) -> No
     size = win.map.point_size()
     p = win.presenter
     p.seconds_per_stop = 1.0
+    in_front = [k for k, d in win.docks.items() if d.isVisible() and not d.visibleRegion().isEmpty()]
+    assert "controls" in in_front and "filters" not in in_front
     for _ in range(2):  # the menu and status bars come back, every time (issue 9, bug 1)
         p.enter(fullscreen=False)
         assert not win.menuBar().isVisible() and not win.statusBar().isVisible() and not win.map.legend.isVisible()
         p.leave()
         assert win.menuBar().isVisible() and win.statusBar().isVisible() and win.map.legend.isVisible()
+        # the same tabs are in front as before (Filters used to come in front of Controls)
+        assert [k for k, d in win.docks.items() if d.isVisible() and not d.visibleRegion().isEmpty()] == in_front
     p.enter(fullscreen=False)
     assert p.active and not win.docks["controls"].isVisible() and win.map.hover_to_play()
     assert win.map.point_size() > size
