@@ -7,15 +7,15 @@ vector, decoding included, model loading excluded:
   (``aisfx.inference.main``'s body, one file at a time, its own front end: essentia, the package's
   default, or librosa), run by ``benchmarks/aisfx_worker.py`` in a separate venv given with
   ``--aisfx-python`` (it pins numpy 1.23 / librosa 0.9.2, which cannot live in the project's venv;
-  docs/benchmarks.md says how to build it). The worker reports its own compute time per batch.
+  ``bash benchmarks/make_aisfx_venv.sh`` builds it; docs/benchmarks.md). The worker reports its own compute time per batch.
 - ``reimpl``: a re-implementation of that pipeline in this venv (numpy FFT front end in the
   essentia orientation, the package's ``EmbeddingNet`` and weights); the only baseline available
   without the second venv.
 - ``today``: this project's pipeline with ``PretrainedEncoder(patch_policy='all', fold=False)``
   (the plain network; every half-overlapping 96-frame patch, short sounds padded), as before issue 12.
 - ``fast``: the same with the default encoder (``PretrainedEncoder()``: the fast patch policy, folded
-  batch norm, channels-last, bfloat16 where the CPU has it natively); ``fast-fp32``: the same in
-  float32 (version ``aisfx-0.1.2+fast1``, before bf16).
+  batch norm and fused convolutions, channels-last, bfloat16 where the CPU has it natively);
+  ``fast-fp32``: the same encoder in float32 (the vectors of version ``aisfx-0.1.2+fast1``).
 
 Quality: QbE mAP with label = the filename prefix (``ambi_…`` → ``ambi``), over the same files.
 The machine is shared, so the pipelines take turns on the same batches of 16 files (the order
