@@ -1,28 +1,30 @@
-"""`pretrained` embedding speed against the aiSFX pipeline, side by side in one run, at equal QbE mAP.
+"""`pretrained` embedding speed against the aiSFX package's pipeline, side by side in one run, at equal QbE mAP.
 
-Three pipelines embed the same folder (default: Debian's sonic-pi-samples, 165 FLAC files):
+Pipelines embed the same folder (default: Debian's sonic-pi-samples, 165 FLAC files), from path to
+vector, decoding included, model loading excluded:
 
-- ``aisfx``: the aiSFX package's inference pipeline (``aisfx.inference.main``), one file at a
-  time: load at 44.1 kHz, peak-normalise, 96-band HTK mel power spectrogram (2048/1024),
-  ``log10(1 + 10⁴·mel)`` / 9.4578, blocks of 100 frames with a 50-frame hop (last partial block
-  dropped, a short file zero-padded to one block), the package's own ``EmbeddingNet`` on all blocks
-  of the file, the mean of the block vectors. The package's code itself cannot run in this venv
-  (it imports essentia, or librosa 0.9 pinned to numpy 1.23; the venv has numpy 2): this is a
-  re-implementation with numpy's FFT in its default (essentia) orientation, frames × mel.
-  It uses the package's ``EmbeddingNet`` class and weights.
+- ``aisfx-essentia`` / ``aisfx-librosa``: the aiSFX package's OWN inference code
+  (``aisfx.inference.main``'s body, one file at a time, its own front end: essentia, the package's
+  default, or librosa), run by ``benchmarks/aisfx_worker.py`` in a separate venv given with
+  ``--aisfx-python`` (it pins numpy 1.23 / librosa 0.9.2, which cannot live in the project's venv;
+  ``bash benchmarks/make_aisfx_venv.sh`` builds it; docs/benchmarks.md). The worker reports its own compute time per batch.
+- ``reimpl``: a re-implementation of that pipeline in this venv (numpy FFT front end in the
+  essentia orientation, the package's ``EmbeddingNet`` and weights); the only baseline available
+  without the second venv.
 - ``today``: this project's pipeline with ``PretrainedEncoder(patch_policy='all', fold=False)``
-  (the plain network; every half-overlapping 96-frame patch, short sounds padded), as before.
-- ``fast``: the same with the default encoder (``patch_policy='fast'``; folded batch norm,
-  channels-last, patches cut to the sound's length, no overlap).
+  (the plain network; every half-overlapping 96-frame patch, short sounds padded), as before issue 12.
+- ``fast``: the same with the default encoder (``PretrainedEncoder()``: the fast patch policy, folded
+  batch norm and fused convolutions, channels-last, bfloat16 where the CPU has it natively);
+  ``fast-fp32``: the same encoder in float32 (the vectors of version ``aisfx-0.1.2+fast1``).
 
 Quality: QbE mAP with label = the filename prefix (``ambi_…`` → ``ambi``), over the same files.
-Throughput: files per second from path to vector, decoding included, model loading excluded. The
-machine is shared, so the three pipelines take turns on the same batches of 16 files (the order
-rotating) and each one's time is summed: all three see the same load. The project's pipelines run
+The machine is shared, so the pipelines take turns on the same batches of 16 files (the order
+rotating) and each one's time is summed: all see the same load. The project's pipelines run
 ``core.embedding.job.embed_files`` (the embed job's decode and encode, one thread here; the job
 itself also decodes ahead on two threads, which is not counted).
 
     nice -n 19 .venv/bin/python benchmarks/bench_embed_speed.py [FOLDER] [--rounds 1] [--threads 2]
+        [--aisfx-python /work/aisfx-venv/bin/python] [--pipelines aisfx-essentia fast ...]
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 AUDIO = {".wav", ".flac", ".ogg", ".aif", ".aiff"}
 
 
-def aisfx_pipeline(threads: int):
-    """The aiSFX inference pipeline (re-implemented front end, the package's network): path → vector."""
+def reimpl_pipeline(threads: int):
+    """The aiSFX inference pipeline re-implemented in this venv (the package's network): paths → vectors."""
     import soundfile as sf
     import torch
     import torchaudio.functional as AF
@@ -84,10 +86,10 @@ def aisfx_pipeline(threads: int):
         v = out.mean(axis=0)
         return v / max(float(np.linalg.norm(v)), 1e-12)
 
-    return embed
+    return lambda paths: ([embed(p) for p in paths], None)
 
 
-def project_pipeline(policy: str, threads: int):
+def project_pipeline(policy: str, threads: int, precision: str = "auto"):
     """This project's pipeline: path → vector with the embed job's code (``core.embedding.job.embed_files``)."""
     import torch
 
@@ -95,31 +97,81 @@ def project_pipeline(policy: str, threads: int):
     from core.encoders.pretrained import PretrainedEncoder
 
     torch.set_num_threads(threads)
-    encoder = PretrainedEncoder("cpu", patch_policy=policy, fold=policy != "all")
+    encoder = PretrainedEncoder("cpu", patch_policy=policy, fold=policy != "all", precision=precision)
 
-    def embed(paths: list[Path]) -> list[np.ndarray]:
-        return [v for v, _ in embed_files(encoder, [(p, None) for p in paths])]
+    def embed(paths: list[Path]) -> tuple[list[np.ndarray], None]:
+        return [v for v, _ in embed_files(encoder, [(p, None) for p in paths])], None
 
     return embed
 
 
-def run_interleaved(files: list[Path], threads: int, batch: int) -> dict[str, tuple[float, np.ndarray]]:
-    """Each pipeline embeds the same batch of files in turn (the order rotating), so that all three see
-    the same machine load; returns ``{name: (seconds, vectors)}``."""
-    single = aisfx_pipeline(threads)
-    pipelines = {"aisfx": lambda paths: [single(p) for p in paths],
-                 "fast": project_pipeline("fast", threads), "today": project_pipeline("all", threads)}
-    for fn in pipelines.values():
-        fn(files[:2])  # warm
+class AisfxWorker:
+    """The aiSFX package's own code in its own venv (``benchmarks/aisfx_worker.py``), fed batches of
+    paths over a pipe; returns the vectors and the worker's own compute time."""
+
+    def __init__(self, python: str, front: str, threads: int) -> None:
+        import json
+        import subprocess
+        import tempfile
+
+        self._json = json
+        script = Path(__file__).with_name("aisfx_worker.py")
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONWARNINGS": "ignore"}
+        self.proc = subprocess.Popen([python, str(script), "--front", front, "--threads", str(threads)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.info = self._reply()
+        self.out = Path(tempfile.mkdtemp()) / "vectors.npy"
+        self.fallbacks = 0
+
+    def _reply(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the aiSFX worker exited ({self.proc.wait()})")
+        return self._json.loads(line)
+
+    def __call__(self, paths: list[Path]) -> tuple[list[np.ndarray], float]:
+        self.proc.stdin.write(self._json.dumps({"files": [str(p) for p in paths], "out": str(self.out)}) + "\n")
+        self.proc.stdin.flush()
+        reply = self._reply()
+        self.fallbacks += reply["fallback"]
+        return list(np.load(self.out)), reply["seconds"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def make_pipelines(names: list[str], threads: int, aisfx_python: str | None) -> dict:
+    out = {}
+    for name in names:
+        if name.startswith("aisfx-"):
+            if not aisfx_python:
+                raise SystemExit(f"{name} needs --aisfx-python (see docs/benchmarks.md)")
+            out[name] = AisfxWorker(aisfx_python, name.split("-", 1)[1], threads)
+        elif name == "reimpl":
+            out[name] = reimpl_pipeline(threads)
+        else:
+            policy, precision = {"fast": ("fast", "auto"), "fast-fp32": ("fast", "float32"),
+                                 "today": ("all", "float32")}[name]
+            out[name] = project_pipeline(policy, threads, precision)
+    return out
+
+
+def run_interleaved(pipelines: dict, files: list[Path], batch: int) -> dict[str, tuple[float, np.ndarray]]:
+    """Each pipeline embeds the same batch of files in turn (the order rotating), so that all see the
+    same machine load; returns ``{name: (seconds, vectors)}``. A worker's time is its own compute
+    time (``AisfxWorker``); a local pipeline's is the wall time of the call."""
     secs = dict.fromkeys(pipelines, 0.0)
     vecs: dict[str, list[np.ndarray]] = {k: [] for k in pipelines}
     names = list(pipelines)
     for b, s in enumerate(range(0, len(files), batch)):
         chunk = files[s : s + batch]
-        for name in names[b % 3 :] + names[: b % 3]:
+        k = b % len(names)
+        for name in names[k:] + names[:k]:
             t0 = time.perf_counter()
-            vecs[name] += pipelines[name](chunk)
-            secs[name] += time.perf_counter() - t0
+            v, own = pipelines[name](chunk)
+            secs[name] += own if own is not None else time.perf_counter() - t0
+            vecs[name] += v
     return {k: (secs[k], np.stack(vecs[k])) for k in pipelines}
 
 
@@ -129,29 +181,52 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16, help="files per turn (the embed job's batch size)")
+    ap.add_argument("--aisfx-python", help="python of a venv with aisfx==0.1.2 and its pins (docs/benchmarks.md)")
+    ap.add_argument("--pipelines", nargs="+", choices=("aisfx-essentia", "aisfx-librosa", "reimpl", "today", "fast-fp32", "fast"),
+                    help="default: aisfx-essentia aisfx-librosa fast with --aisfx-python, else reimpl today fast")
     args = ap.parse_args()
     from core.evaluation.metrics import qbe_map
 
+    names = args.pipelines or (["aisfx-essentia", "aisfx-librosa", "fast"] if args.aisfx_python
+                               else ["reimpl", "today", "fast"])
     files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in AUDIO)
     labels = [f.name.split("_", 1)[0] for f in files]
     print(f"{args.folder}: {len(files)} files; {os.cpu_count()} CPUs, torch threads {args.threads}; "
           f"load {os.getloadavg()[0]:.1f}", flush=True)
+    pipelines = make_pipelines(names, args.threads, args.aisfx_python)
+    for fn in pipelines.values():
+        fn(files[:2])  # warm
+        if isinstance(fn, AisfxWorker):
+            fn.fallbacks = 0
+    for name, fn in pipelines.items():
+        if isinstance(fn, AisfxWorker):
+            print(f"{name}: worker torch {fn.info['torch']}, numpy {fn.info['numpy']}", flush=True)
     rows = []
     for r in range(args.rounds):
         load = os.getloadavg()[0]
-        for name, (secs, vecs) in run_interleaved(files, args.threads, args.batch).items():
+        result = run_interleaved(pipelines, files, args.batch)
+        if "fast" in result and "fast-fp32" in result:  # bf16 against float32, per sound
+            cos = (result["fast"][1] * result["fast-fp32"][1]).sum(axis=1)
+            print(f"round {r + 1}: fast vs fast-fp32 cosine per sound: min {cos.min():.5f}, "
+                  f"median {np.median(cos):.5f}", flush=True)
+        for name, (secs, vecs) in result.items():
             rows.append((r, name, len(files) / secs, qbe_map(vecs, labels), load))
-            print(f"round {r + 1} {name:<6} {len(files) / secs:6.2f} files/s  mAP {rows[-1][3]:.4f}  "
+            print(f"round {r + 1} {name:<14} {len(files) / secs:6.2f} files/s  mAP {rows[-1][3]:.4f}  "
                   f"(load {load:.1f} at the start)", flush=True)
-    print("\n| round | pipeline | files/s | × aiSFX | QbE mAP | load |")
+    for name, fn in pipelines.items():
+        if isinstance(fn, AisfxWorker):
+            print(f"{name}: {fn.fallbacks / args.rounds:.0f} of {len(files)} files per round needed the "
+                  "short-sound fallback (see benchmarks/aisfx_worker.py)")
+            fn.close()
+    base = names[0]
+    print(f"\n| round | pipeline | files/s | × {base} | QbE mAP | load |")
     print("|---|---|---|---|---|---|")
     for r, name, fps, m, load in rows:
-        base = next(f for rr, n, f, _, _ in rows if rr == r and n == "aisfx")
-        print(f"| {r + 1} | {name} | {fps:.2f} | {fps / base:.2f} | {m:.4f} | {load:.1f} |")
-    total = {n: sum(1 / f for _, nn, f, _, _ in rows if nn == n) for n in ("aisfx", "fast", "today")}
-    for name in total:  # all rounds together: files / summed seconds
-        fps = args.rounds / total[name]
-        print(f"| all | {name} | {fps:.2f} | {total['aisfx'] / total[name]:.2f} | "
+        ref = next(f for rr, n, f, _, _ in rows if rr == r and n == base)
+        print(f"| {r + 1} | {name} | {fps:.2f} | {fps / ref:.2f} | {m:.4f} | {load:.1f} |")
+    total = {n: sum(1 / f for _, nn, f, _, _ in rows if nn == n) for n in names}
+    for name in names:  # all rounds together: files / summed seconds
+        print(f"| all | {name} | {args.rounds / total[name]:.2f} | {total[base] / total[name]:.2f} | "
               f"{next(m for _, n, _, m, _ in rows if n == name):.4f} | {os.getloadavg()[0]:.1f} (end) |")
 
 

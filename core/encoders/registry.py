@@ -92,7 +92,7 @@ def _pretrained(device: Any) -> Encoder:
 
 #: versions of the built-in encoders (checked against the built model in :meth:`EncoderRegistry.get`)
 MFCC_VERSION = "2"
-PRETRAINED_VERSION = "aisfx-0.1.2+fast1"  # core.encoders.pretrained: the fast patch policy
+PRETRAINED_VERSION = "aisfx-0.1.2+fast2"  # core.encoders.pretrained: the fast patch policy, bf16 where native
 
 
 def builtin_registry() -> EncoderRegistry:
