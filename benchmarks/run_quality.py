@@ -175,6 +175,15 @@ def trained_info(root: Path, name: str) -> dict:
             "samplers": m.get("samplers"), "verdict": m.get("verdict")}
 
 
+def reset_default(root: Path) -> None:
+    """Every grid run starts from a library whose map is the product default: an earlier run's
+    promoted model must not become the bar (the verdict must also beat the library's default)."""
+    from core.library import Library
+
+    with Library.open(root) as lib:
+        lib.catalog.set_default_model(None)
+
+
 def load_results() -> dict:
     return json.loads(OUT.read_text()) if OUT.exists() else {}
 
@@ -210,6 +219,8 @@ def run_set(name: str, settings: list[int], models: list[str], seed: int, fresh:
             if key in done:
                 continue
             trained = f"s{setting}-{model}"
+            if not dry:
+                reset_default(root)
             argv = ["train", str(root), "-q", "--name", trained, "--seed", str(seed), *GRID[model], *extra]
             train_cmd = shown(argv)
             try:

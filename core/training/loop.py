@@ -311,6 +311,17 @@ def judged_sounds(library, config: TrainConfig, data: TrainingData) -> tuple[np.
     return np.array(every, dtype=np.int64), sets
 
 
+def verdict_bars(library, reference: str, name: str) -> tuple[str, ...]:
+    """The models a new model ``name`` must beat besides ``reference`` to become the default: the
+    product's default encoder and the library's current default (a model promoted earlier), so a
+    new default never replaces a better map the user already has."""
+    from core.defaults import DEFAULT_MODEL
+
+    models = library.models()
+    bars = [DEFAULT_MODEL, library.default_model()]
+    return tuple(dict.fromkeys(b for b in bars if b in models and b not in (reference, name)))
+
+
 def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[str, Any], data: TrainingData,
               result: TrainResult, folder) -> Job[None]:
     """Save the embedder, register the model, embed the library, judge, maybe make it the default."""
@@ -332,12 +343,9 @@ def _finalize(library, model: TrainableModel, config: TrainConfig, arch: dict[st
     yield from library.embed(result.name)
     yield Progress(stage="verdict", message=f"{result.name} vs {data.reference}")
     judged, label_sets = judged_sounds(library, config, data)
-    from core.defaults import DEFAULT_MODEL
-
-    must_beat: tuple[str, ...] = ()
-    if DEFAULT_MODEL != data.reference and DEFAULT_MODEL in library.models():
-        yield from library.embed(DEFAULT_MODEL)  # cheap once the reference is embedded
-        must_beat = (DEFAULT_MODEL,)
+    must_beat = verdict_bars(library, data.reference, result.name)
+    for bar in must_beat:
+        yield from library.embed(bar)  # cheap: the reference is embedded, a trained default is already
     verdict = judge(library, result.name, data.reference, judged, label_sets,
                     confidence=config.verdict_confidence, folders=data.test_folders, seed=config.seed,
                     must_beat=must_beat)

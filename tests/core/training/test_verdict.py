@@ -198,3 +198,23 @@ def test_extra_candidates_are_ranked_but_never_queried():
     assert v.scores["new"] == pytest.approx(brute(good)) and v.scores["ref"] == pytest.approx(brute(noisy))
     # without candidates only the 12 held-out sounds are ranked: a different (noisier) score
     assert judge(lib, "new", "ref", held, labels, others=()).scores["ref"] != pytest.approx(brute(noisy))
+
+
+def test_a_new_model_must_also_beat_the_default_the_library_already_has(fresh_synth, home, tmp_path):
+    """Besides its reference, a new model is judged against the product default and against the
+    model a previous run made this library's default; never against itself."""
+    from core.cli.main import main as cli
+    from core.defaults import DEFAULT_MODEL
+    from core.library import Library
+    from core.training.loop import verdict_bars
+
+    root, _ = fresh_synth
+    npz = tmp_path / "v.npz"
+    assert cli(["export", str(root), "--model", "mfcc", "-q", "--format", "npz", "-o", str(npz)]) == 0
+    assert cli(["import", str(root), str(npz), "--name", "earlier", "-q"]) == 0
+    with Library.open(root) as lib:
+        assert verdict_bars(lib, "pretrained", "new") == (DEFAULT_MODEL,)
+        lib.catalog.set_default_model("earlier")
+        assert verdict_bars(lib, "pretrained", "new") == (DEFAULT_MODEL, "earlier")
+        assert verdict_bars(lib, "pretrained", "earlier") == (DEFAULT_MODEL,)  # a retrained default
+        assert verdict_bars(lib, DEFAULT_MODEL, "new") == ("earlier",)
