@@ -21,6 +21,7 @@ worker at the same path or URI (a shared folder, or a bucket for the shards: ``s
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import time
 from collections.abc import Sequence
@@ -34,6 +35,23 @@ from core.jobs import EMBED, Job, Progress
 
 SHARD_SIZE = 256
 MISSING = "the ray engine needs Ray Data: pip install 'sound-explorer[cluster]' (or: pip install 'ray[data]')"
+
+
+def ray_installed() -> bool:
+    """Whether Ray can be imported here (asked without importing it)."""
+    return importlib.util.find_spec("ray") is not None
+
+
+def ray_models() -> list[str]:
+    """The models a Ray worker can build: the built-in encoders (a trained model lives in one library)."""
+    from core.encoders.registry import builtin_registry
+
+    return builtin_registry().names()
+
+
+def default_shard_dir(catalog: Any) -> str:
+    """Where a run's result shards go unless told otherwise: next to the catalog (suits a local cluster)."""
+    return f"{catalog.path}.shards"
 
 
 def _fs(uri: str) -> tuple[Any, str]:
