@@ -170,7 +170,7 @@ def embed_with_ray(
     """Job: embed the missing sounds of ``catalog`` with the built-in ``model`` on a Ray cluster.
 
     ``address``: the cluster (``None`` starts a local one, as ``ray.init()`` does). ``workers``: actors
-    (default: the cluster's CPUs). Yields ``Progress(stage='embed <model>', done=files)`` per finished shard.
+    (default: the cluster's CPUs). Yields ``Progress(stage='embed <model> on Ray', done=files)`` per finished shard.
     """
     try:
         import ray
@@ -185,7 +185,7 @@ def embed_with_ray(
     report.cached = catalog.count() - len(todo) - report.embedded
     files = [(r.hash, str(catalog.abspath(r)), r.duration) for r in todo if r.hash]
     shards = plan_shards(files, model, version, shard_size)
-    progress = Progress(stage=f"{EMBED} {model}", done=0, total=len(todo), message=f"{len(shards)} shards on Ray")
+    progress = Progress(stage=f"{EMBED} {model} on Ray", done=0, total=len(todo), message=f"{len(shards)} shards")
     yield progress
     if shards:
         started = not ray.is_initialized()
