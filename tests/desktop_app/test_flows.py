@@ -105,8 +105,9 @@ while time.monotonic() - t0 < 120:
         break
     time.sleep(0.005)
 heavy = [m for m in ("torch", "umap", "hdbscan", "numba", "pynndescent", "networkx") if m in sys.modules]
+encoders = [m for m in ("core.encoders.mfcc", "core.encoders.pretrained", "core.embedding.job") if m in sys.modules]
 coloured = len(set(win.state.labels.tolist()) - {-1})
-print(json.dumps({"shown": shown, "heavy": heavy, "started": started, "n": len(win.state.ids),
+print(json.dumps({"shown": shown, "heavy": heavy, "encoders": encoders, "started": started, "n": len(win.state.ids),
                   "coloured": coloured, "final": bool(win.state.layout_final)}))
 win.close()
 """
@@ -122,6 +123,7 @@ def test_reopening_a_cached_library_computes_nothing_and_imports_nothing_heavy(f
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["shown"] is not None and out["n"] == len(truth) and out["final"] and out["coloured"] >= 2
     assert out["heavy"] == [], out  # no encoder ran, no projection or clustering was computed
+    assert out["encoders"] == [], out  # no encoder was even built (their modules load with the first one)
     assert "cluster" not in out["started"] and "map" not in out["started"], out
 
 
