@@ -33,7 +33,7 @@ HOME = ROOT / "benchmarks" / "data" / "reopen" / "home"
 OUT = ROOT / "benchmarks" / "out" / "reopen_gui.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- reopen-gui:begin -->", "<!-- reopen-gui:end -->"
-SHOWN = re.compile(r"smoke: map shown at ([0-9.]+) \(epoch s\), (\d+) sounds, (\d+) clusters")
+SHOWN = re.compile(r"timing: map shown at ([0-9.]+) \(epoch s\), (\d+) sounds, (\d+) clusters")
 
 
 def _env() -> dict[str, str]:

@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace, headless_run: bool) -> int:
             if not shown_at:
                 shown_at.append(time.time())
                 k = len(set(win.state.labels.tolist()) - {-1})
-                print(f"smoke: map shown at {shown_at[0]:.3f} (epoch s), {len(win.state.ids)} sounds, "
+                print(f"timing: map shown at {shown_at[0]:.3f} (epoch s), {len(win.state.ids)} sounds, "
                       f"{k} clusters", flush=True)
 
         win.pipeline.mapReady.connect(shown)
