@@ -72,7 +72,12 @@ def open_ray_dialog(win: Any) -> QDialog | None:
         win._ray_dialog = box
         return box
     dialog = RayEmbedDialog(ray_models(), win.state.model, win)
-    dialog.accepted.connect(lambda: start_ray_embed(win.pipeline, *dialog.values()))
+
+    def start() -> None:
+        if start_ray_embed(win.pipeline, *dialog.values()):  # the model chosen is now the one shown
+            win.controls.set_models(win.pipeline.library.models(), win.state.model)
+
+    dialog.accepted.connect(start)
     dialog.open()
     win._ray_dialog = dialog
     return dialog
