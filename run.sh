@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sound Explorer: one script, two commands.
 #   ./run.sh app [FOLDER]   install (first time) and launch the app; the demo collection if no FOLDER
-#   ./run.sh test           install (first time) and run the whole test suite
+#   ./run.sh test           install (first time; with the Ray extra) and run the whole test suite
 #   ./run.sh cli ARGS...    install and run the command-line interface (sound-explorer ARGS...)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,6 +29,16 @@ setup() {
   fi
 }
 
+# The test suite also runs the Ray engine on a local cluster, so `test` installs the optional `cluster` extra
+# from its own lock (pinned on top of requirements.lock: it only adds Ray and its dependencies). The app does not need it.
+setup_cluster() {
+  stamp=.venv/.installed-cluster-lock
+  if ! cmp -s requirements-cluster.lock "$stamp" 2>/dev/null; then
+    .venv/bin/uv pip install -q --python .venv/bin/python -r requirements-cluster.lock
+    cp requirements-cluster.lock "$stamp"
+  fi
+}
+
 cmd=${1:-app}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -42,6 +52,7 @@ case "$cmd" in
     ;;
   test)
     setup
+    setup_cluster
     export QT_QPA_PLATFORM=offscreen
     export SOUND_EXPLORER_HOME="$(mktemp -d)"
     exec .venv/bin/python -m pytest "$@"

@@ -169,6 +169,22 @@ class Library:
         self._neighbor_cache.pop((model, version), None)
         return report
 
+    def embed_on_ray(self, model: str, *, address: str | None = None, shards: str | None = None) -> Job[EmbedReport]:
+        """Scan, then embed what is missing for the built-in ``model`` on a Ray cluster (``address``; None
+        starts a local one) and merge it into the catalog: :mod:`core.embedding.ray_engine`. Yields the
+        same ``SoundList`` partial as :meth:`embed` after the scan."""
+        from core.embedding.ray_engine import default_shard_dir, embed_with_ray, ray_models
+
+        if model not in ray_models():
+            raise ValueError(f"the Ray engine embeds the built-in models ({', '.join(ray_models())}), not {model!r}")
+        scan_report = yield from self.scan()
+        yield Progress(stage=LOAD, message="sounds", partial=SoundList(self.sounds(), self.failures()))
+        report = yield from embed_with_ray(self.catalog, model, self.model_version(model), address=address,
+                                           shard_dir=shards or default_shard_dir(self.catalog))
+        report.seconds += scan_report.seconds
+        self._neighbor_cache.pop((model, report.version), None)
+        return report
+
     def vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """``(ids int64 [N], vectors float32 [N, D])`` of the sounds embedded with ``model``."""
         return self.catalog.embeddings(model, self.model_version(model))

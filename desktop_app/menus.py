@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QSlider, QToolBar
 
 from desktop_app.controllers import export as export_actions
 from desktop_app.icons import icon
+from desktop_app.views.dialogs.ray_embed import open_ray_dialog
 from desktop_app.views.explain_wiring import open_osc_dialog
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ def build_menus_and_toolbar(win: MainWindow) -> dict[str, QAction]:
     m.addAction(act("demo", "Open the &demo collection", win.open_demo))
     m.addAction(act("rescan", "Re&scan folder", win.rescan, "F5", "rescan",
                     tip="Look for new, changed and deleted files (F5)"))
+    m.addAction(act("ray_embed", "Embed on a &Ray cluster…", lambda: open_ray_dialog(win),
+                    tip="Embed the sounds that have no vector yet on a Ray cluster (or a local one); docs/ray.md"))
     m.addAction(act("find_like_file", "Find sounds &like…", lambda: win.finding_ui.find_like_dialog(),
                     tip="Choose any audio file and find the sounds like it (or drop the file on the map)"))
     m.addSeparator()

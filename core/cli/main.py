@@ -126,14 +126,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def cmd_embed(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         if args.engine == "ray":
-            from core.embedding.ray_engine import embed_with_ray
+            from core.embedding.ray_engine import ray_models
 
-            if args.model not in ("mfcc", "pretrained"):
-                raise SystemExit(f"error: the ray engine embeds the built-in models (mfcc, pretrained), not {args.model!r}")
-            drive(lib.scan(), quiet=args.quiet)
-            shards = args.shards or str(lib.catalog.path) + ".shards"
-            report = drive(embed_with_ray(lib.catalog, args.model, lib.model_version(args.model),
-                                          address=args.address, shard_dir=shards), quiet=args.quiet)
+            if args.model not in ray_models():
+                raise SystemExit(f"error: the ray engine embeds the built-in models ({', '.join(ray_models())}), "
+                                 f"not {args.model!r}")
+            report = drive(lib.embed_on_ray(args.model, address=args.address, shards=args.shards), quiet=args.quiet)
         else:
             report = embed(lib, args, args.batch_size, args.keep_patches)
         ids, _ = lib.vectors(args.model)

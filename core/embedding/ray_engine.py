@@ -21,6 +21,7 @@ worker at the same path or URI (a shared folder, or a bucket for the shards: ``s
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import time
 from collections.abc import Sequence
@@ -34,6 +35,23 @@ from core.jobs import EMBED, Job, Progress
 
 SHARD_SIZE = 256
 MISSING = "the ray engine needs Ray Data: pip install 'sound-explorer[cluster]' (or: pip install 'ray[data]')"
+
+
+def ray_installed() -> bool:
+    """Whether Ray can be imported here (asked without importing it)."""
+    return importlib.util.find_spec("ray") is not None
+
+
+def ray_models() -> list[str]:
+    """The models a Ray worker can build: the built-in encoders (a trained model lives in one library)."""
+    from core.encoders.registry import builtin_registry
+
+    return builtin_registry().names()
+
+
+def default_shard_dir(catalog: Any) -> str:
+    """Where a run's result shards go unless told otherwise: next to the catalog (suits a local cluster)."""
+    return f"{catalog.path}.shards"
 
 
 def _fs(uri: str) -> tuple[Any, str]:
@@ -152,7 +170,7 @@ def embed_with_ray(
     """Job: embed the missing sounds of ``catalog`` with the built-in ``model`` on a Ray cluster.
 
     ``address``: the cluster (``None`` starts a local one, as ``ray.init()`` does). ``workers``: actors
-    (default: the cluster's CPUs). Yields ``Progress(stage='embed <model>', done=files)`` per finished shard.
+    (default: the cluster's CPUs). Yields ``Progress(stage='embed <model> on Ray', done=files)`` per finished shard.
     """
     try:
         import ray
@@ -167,7 +185,7 @@ def embed_with_ray(
     report.cached = catalog.count() - len(todo) - report.embedded
     files = [(r.hash, str(catalog.abspath(r)), r.duration) for r in todo if r.hash]
     shards = plan_shards(files, model, version, shard_size)
-    progress = Progress(stage=f"{EMBED} {model}", done=0, total=len(todo), message=f"{len(shards)} shards on Ray")
+    progress = Progress(stage=f"{EMBED} {model} on Ray", done=0, total=len(todo), message=f"{len(shards)} shards")
     yield progress
     if shards:
         started = not ray.is_initialized()

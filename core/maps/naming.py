@@ -43,11 +43,17 @@ def cluster_names(labels: np.ndarray, tags: Sequence[Sequence[str]], *, min_shar
     """
     labels = np.asarray(labels)
     if normalise is None:  # through the sound taxonomy: "bd", "BassDrum" and "kick" are one word
-        from core.audio.taxonomy import canonical_tags
+        from core.audio.taxonomy import load_taxonomy
 
-        sets = [{t for t in canonical_tags([t for t in ts if _usable(t)]) if _usable(t)} for ts in tags]
+        taxonomy = load_taxonomy()  # once: it checks its files for changes (20k checks took 3 s)
+
+        def words(ts: Sequence[str]) -> frozenset[str]:
+            return frozenset(t for t in taxonomy.canonical([t for t in ts if _usable(t)]) if _usable(t))
     else:
-        sets = [{n for t in ts if _usable(t) and (n := normalise(t))} for ts in tags]
+        def words(ts: Sequence[str]) -> frozenset[str]:
+            return frozenset(n for t in ts if _usable(t) and (n := normalise(t)))
+    memo: dict[tuple[str, ...], frozenset[str]] = {}  # the sounds of a folder mostly share their tags
+    sets = [memo[k] if (k := tuple(ts)) in memo else memo.setdefault(k, words(ts)) for ts in tags]
     total = Counter(t for s in sets for t in s)
     n = max(1, len(sets))
     scored: list[tuple[int, int, list[str]]] = []

@@ -194,14 +194,14 @@ class Pipeline(QObject):
         self._closing.clear()
 
     # ------------------------------------------------------------------------ the chain
-    def run(self, note: str = "", cached_first: bool = False) -> None:
+    def run(self, note: str = "", cached_first: bool = False, embed: Callable[[Any, str], Any] | None = None) -> None:
         """(Re)scan and embed, then cluster and map what the catalog does not hold yet.
 
         Cheap when everything is cached: the scan finds no change, nothing is embedded, and the
         catalog's map and clusters are shown as they are (no torch, UMAP or HDBSCAN is imported).
         Every catalog read happens on the worker; the GUI thread only receives the results.
         With ``cached_first`` (switching model) what the catalog holds is shown before the scan.
-        """
+        ``embed(library, model)``: the scan-and-embed job (default ``library.embed``; or the Ray engine's)."""
         if self.library is None:
             return
         self._generation += 1
@@ -216,7 +216,7 @@ class Pipeline(QObject):
             if cached_first:
                 first = yield from lib.snapshot(model, projection, method, params)
                 yield Progress(stage=LOAD, message="cached", partial=first)
-            report = yield from lib.embed(model)
+            report = yield from (embed(lib, model) if embed is not None else lib.embed(model))
             snap = yield from lib.snapshot(model, projection, method, params)
             return report, snap
 
@@ -343,7 +343,7 @@ class Pipeline(QObject):
             self.mapReady.emit()
 
     # ----------------------------------------------------------------- user changes
-    def set_model(self, model: str) -> None:
+    def set_model(self, model: str, embed: Callable[[Any, str], Any] | None = None) -> None:
         if self.library is None or model == self.state.model:
             return
         for kind in PIPELINE_KINDS:
@@ -351,7 +351,7 @@ class Pipeline(QObject):
         self.settings.model = model
         self.ready = False
         self.state.set_model(model)
-        self.run(note=f"Switching to {model}…", cached_first=True)
+        self.run(note=f"Switching to {model}…", cached_first=True, embed=embed)
 
     def set_projection(self, params: dict[str, float]) -> None:
         self.state.set_projection(**params)

@@ -132,14 +132,15 @@ def scale_for_descriptor(axis: str, values: np.ndarray) -> ColourScale:
 _TOKEN = re.compile(r"[^a-z]+")
 
 
-def sound_type(info: Any) -> str | None:
+def sound_type(info: Any, taxonomy: Any = None) -> str | None:
     """The type of a sound (kick, snare, pad, door…) from its tags through the sound taxonomy
-    (:func:`core.audio.taxonomy.sound_type`), or None when no tag is in it."""
+    (:func:`core.audio.taxonomy.sound_type`; pass ``taxonomy`` when typing many sounds), or None when no
+    tag is in it."""
     if info is None:
         return None
     from core.audio.taxonomy import sound_type as taxonomy_type
 
-    return taxonomy_type(list(info.tags))
+    return taxonomy_type(list(info.tags), taxonomy)
 
 
 def tag_counts(infos: Sequence[Any]) -> list[tuple[str, int]]:
@@ -168,7 +169,10 @@ def grouping(mode: str, infos: Sequence[Any], tag: str | None = None) -> tuple[n
     if mode == "tag":
         return _tag_keys(infos, tag)
     if mode == "type":
-        return group_labels([sound_type(s) for s in infos])
+        from core.audio.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()  # once: it checks its files for changes
+        return group_labels([sound_type(s, taxonomy) for s in infos])
     raise ValueError(f"{mode!r} is not a grouping")
 
 

@@ -94,7 +94,7 @@ class SessionState:
 
     def set_sounds(self, rows: Iterable[Any]) -> None:
         """Refresh metadata from ``lib.sounds()`` (does not change the row set)."""
-        root = self.root or Path(".")
+        root = Path(self.root or ".")
         self.sounds = {int(r.id): SoundInfo.from_row(r, root) for r in rows}
         self._names = self._paths = None
         if self.colour_by in GROUPING_MODES:

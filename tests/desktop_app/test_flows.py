@@ -85,13 +85,23 @@ def test_gui_then_cli_reuse_the_gui_results(qtbot, window, fresh_synth, capsys) 
 
 
 REOPEN = r"""
-import json, sys, time
+import json, sys, threading, time
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
+from core.library import Library
 from desktop_app.model.settings import Settings
 from desktop_app.window import MainWindow
 app = QApplication([])
-win = MainWindow(Settings(path=Path(sys.argv[2]) / "s.json", model="mfcc"), show_error=lambda *a: None, persist=False)
+gui_sql = []  # statements the pipeline's catalog ran on the GUI thread
+
+def traced(root):
+    lib = Library.open(root)
+    on_gui = lambda sql: threading.current_thread() is threading.main_thread() and gui_sql.append(sql[:80])
+    lib.catalog._conn.set_trace_callback(on_gui)
+    return lib
+
+win = MainWindow(Settings(path=Path(sys.argv[2]) / "s.json", model="mfcc"), show_error=lambda *a: None,
+                 persist=False, library_factory=traced)
 started = []
 win.jobs.jobStarted.connect(lambda h: started.append(h.kind))
 t0 = time.monotonic()
@@ -105,8 +115,10 @@ while time.monotonic() - t0 < 120:
         break
     time.sleep(0.005)
 heavy = [m for m in ("torch", "umap", "hdbscan", "numba", "pynndescent", "networkx") if m in sys.modules]
+encoders = [m for m in ("core.encoders.mfcc", "core.encoders.pretrained", "core.embedding.job") if m in sys.modules]
 coloured = len(set(win.state.labels.tolist()) - {-1})
-print(json.dumps({"shown": shown, "heavy": heavy, "started": started, "n": len(win.state.ids),
+print(json.dumps({"shown": shown, "heavy": heavy, "encoders": encoders, "gui_sql": gui_sql, "started": started,
+                  "n": len(win.state.ids),
                   "coloured": coloured, "final": bool(win.state.layout_final)}))
 win.close()
 """
@@ -122,6 +134,8 @@ def test_reopening_a_cached_library_computes_nothing_and_imports_nothing_heavy(f
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["shown"] is not None and out["n"] == len(truth) and out["final"] and out["coloured"] >= 2
     assert out["heavy"] == [], out  # no encoder ran, no projection or clustering was computed
+    assert out["encoders"] == [], out  # no encoder was even built (their modules load with the first one)
+    assert out["gui_sql"] == [], out  # every catalog read ran on a worker thread
     assert "cluster" not in out["started"] and "map" not in out["started"], out
 
 

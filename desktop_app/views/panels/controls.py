@@ -1,6 +1,6 @@
 """The control panel: encoder, colour-by, map and cluster parameters, point size and search.
 
-Parameter edits are debounced (superqt ``qdebounced``) before they are emitted, so dragging a
+Parameter edits are debounced (``desktop_app.views.debounce``) before they are emitted, so dragging a
 spin box recomputes once when the user pauses, in the background, and the map updates live.
 The panel does no work itself: it emits what the user asked for and reflects the state.
 """
@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import qdebounced
 
 from core.defaults import DEFAULT_CLUSTER_METHOD
+from desktop_app.views.debounce import Debounced
 from desktop_app.views.param_widgets import spin_for
 from core.maps.params import CLUSTER_PARAMS, ProjectionParams, labelled_fields
 from desktop_app.model.colouring import DESCRIPTOR_AXES
@@ -161,10 +161,10 @@ class ControlsPanel(QWidget):
         lay.addWidget(self.cluster_box)
         lay.addStretch(1)
 
-        self._emit_projection = qdebounced(self._do_emit_projection, timeout=debounce_ms, parent=self)
-        self._emit_cluster = qdebounced(self._do_emit_cluster, timeout=debounce_ms, parent=self)
-        self._emit_query = qdebounced(self.queryChanged.emit, timeout=150, parent=self)
-        self._emit_point_size = qdebounced(self.pointSizeChanged.emit, timeout=30, parent=self)
+        self._emit_projection = Debounced(self._do_emit_projection, debounce_ms, self)
+        self._emit_cluster = Debounced(self._do_emit_cluster, debounce_ms, self)
+        self._emit_query = Debounced(self.queryChanged.emit, 150, self)
+        self._emit_point_size = Debounced(self.pointSizeChanged.emit, 30, self)
 
         self.model.currentIndexChanged.connect(self._model_edited)
         self.colour.currentIndexChanged.connect(self._colour_edited)

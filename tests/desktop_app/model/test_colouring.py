@@ -22,7 +22,7 @@ from desktop_app.model.sounds import SoundInfo
 
 
 def _info(i: int, relpath: str, tags: list[str]) -> SoundInfo:
-    return SoundInfo(id=i, relpath=relpath, path=Path("/lib") / relpath, tags=tags)
+    return SoundInfo(id=i, relpath=relpath, root=Path("/lib"), tags=tags)
 
 
 def test_quantise_matches_a_brute_force_binning() -> None:
