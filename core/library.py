@@ -19,7 +19,7 @@ from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
 from core.catalog.scan import ScanReport, scan
 from core.encoders import EncoderRegistry, builtin_registry
 from core.catalog.rows import SoundRow
-from core.jobs import LOAD, PLACE, Job, Progress
+from core.jobs import EMBED, LOAD, PLACE, Job, Progress
 from core.maps.params import ClusterParams, NeighborParams, ProjectionParams, cluster_params
 
 if TYPE_CHECKING:  # torch-heavy modules load only when a model must run
@@ -173,15 +173,27 @@ class Library:
         """Scan, then embed what is missing for the built-in ``model`` on a Ray cluster (``address``; None
         starts a local one) and merge it into the catalog: :mod:`core.embedding.ray_engine`. Yields the
         same ``SoundList`` partial as :meth:`embed` after the scan."""
-        from core.embedding.ray_engine import default_shard_dir, embed_with_ray, ray_models
+        from core.embedding.ray_engine import default_shard_dir, embed_with_ray, ray_models, ray_parts
 
         if model not in ray_models():
             raise ValueError(f"the Ray engine embeds the built-in models ({', '.join(ray_models())}), not {model!r}")
         scan_report = yield from self.scan()
         yield Progress(stage=LOAD, message="sounds", partial=SoundList(self.sounds(), self.failures()))
-        report = yield from embed_with_ray(self.catalog, model, self.model_version(model), address=address,
-                                           shard_dir=shards or default_shard_dir(self.catalog))
-        report.seconds += scan_report.seconds
+        seconds, failed = scan_report.seconds, []
+        for part in ray_parts(model):
+            report = yield from embed_with_ray(self.catalog, part, self.model_version(part), address=address,
+                                               shard_dir=shards or default_shard_dir(self.catalog))
+            seconds += report.seconds
+            failed += [f for f in report.failed if f not in failed]
+        if ray_parts(model) != [model]:  # a fused model: fitted and fused here, from the components' vectors
+            from core.embedding.report import EmbedReport
+            from core.encoders.fusion import fit_and_store
+
+            yield Progress(stage=f"{EMBED} {model}", message="standardising and fusing")
+            stored = fit_and_store(self, model)
+            report = EmbedReport(model, self.model_version(model), embedded=stored or 0,
+                                 cached=0 if stored else len(self.vectors(model)[0]), failed=failed)
+        report.seconds = seconds
         self._neighbor_cache.pop((model, report.version), None)
         return report
 

@@ -43,10 +43,20 @@ def ray_installed() -> bool:
 
 
 def ray_models() -> list[str]:
-    """The models a Ray worker can build: the built-in encoders (a trained model lives in one library)."""
+    """The models that can be embedded on Ray: the built-in encoders a worker builds (a trained model
+    lives in one library), and the library-fitted ``pretrained+mfcc``, whose two components are
+    embedded on Ray and fused on this machine (:func:`ray_parts`)."""
+    from core.encoders.fusion import ADAPTIVE_MODEL
     from core.encoders.registry import builtin_registry
 
-    return builtin_registry().names()
+    return [*builtin_registry().names(), ADAPTIVE_MODEL]
+
+
+def ray_parts(model: str) -> list[str]:
+    """The built-in models a Ray run of ``model`` embeds (the components of a fused model)."""
+    from core.encoders.fusion import ADAPTIVE_MODEL, COMPONENTS
+
+    return list(COMPONENTS) if model == ADAPTIVE_MODEL else [model]
 
 
 def default_shard_dir(catalog: Any) -> str:

@@ -177,14 +177,14 @@ def embed_adaptive(library, name: str = ADAPTIVE_MODEL) -> Job:
         rep = yield from _relay(library.embed(slow), stage, f"2/2 {slow}", fuse)
     except GeneratorExit:
         try:
-            _fit_and_store(library, name)  # keep what was embedded: the shown points have vectors
+            fit_and_store(library, name)  # keep what was embedded: the shown points have vectors
         except RuntimeError:  # fewer than 2 sounds embedded: nothing was shown either
             pass
         raise
     failed += [f for f in rep.failed if f not in failed]
     seconds += rep.seconds
     yield Progress(stage=stage, message="standardising and fusing")
-    stored = _fit_and_store(library, name)
+    stored = fit_and_store(library, name)
     if stored is None:
         return EmbedReport(name, library.model_version(name), cached=len(library.vectors(name)[0]), failed=failed,
                            seconds=seconds)
@@ -235,7 +235,7 @@ class _ProvisionalFusion:
         return EmbedBatch(ids, stats.apply([np.asarray(batch.vectors)[keep], second]))
 
 
-def _fit_and_store(library, name: str) -> int | None:
+def fit_and_store(library, name: str) -> int | None:
     """Fit the statistics over the sounds embedded with every component and store the fused vectors
     (a new version); ``None`` when the stored fit is already of exactly these sounds."""
     blocks = [library.vectors(c) for c in COMPONENTS]

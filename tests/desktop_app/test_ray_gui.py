@@ -67,7 +67,7 @@ def test_new_sounds_embedded_on_a_local_ray_cluster_appear_on_the_map_and_a_canc
     with private_ray_env() as temp:
         win.actions["ray_embed"].trigger()
         dialog = win._ray_dialog
-        assert dialog.model.currentText() == "mfcc" and dialog.address.text() == ""  # blank: a local cluster
+        assert dialog.model.currentData() == "mfcc" and dialog.address.text() == ""  # blank: a local cluster
         dialog.accept()
         # the job bar follows the run; its cancel button stops it at the next shard (one shard here)
         qtbot.waitUntil(lambda: any(t.startswith("Listening (mfcc on Ray)") for t in bar), timeout=READY_MS)

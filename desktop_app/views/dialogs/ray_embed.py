@@ -24,7 +24,8 @@ __all__ = ["RayEmbedDialog", "open_ray_dialog"]
 class RayEmbedDialog(QDialog):
     """The cluster's address and the model; ``values()`` → ``(model, address)``."""
 
-    def __init__(self, models: list[str], current: str, parent: QWidget | None = None) -> None:
+    def __init__(self, models: list[tuple[str, str]], current: str, parent: QWidget | None = None) -> None:
+        """``models``: ``(name, readable label)``."""
         super().__init__(parent)
         self.setObjectName("RayEmbedDialog")
         self.setWindowTitle("Embed on a Ray cluster")
@@ -34,9 +35,10 @@ class RayEmbedDialog(QDialog):
         self.address.setToolTip("The head node's address, e.g. 10.0.0.5:6379 (ray start --head prints it)")
         self.model = QComboBox()
         self.model.setObjectName("RayModel")
-        self.model.addItems(models)
-        if current in models:
-            self.model.setCurrentText(current)
+        for name, label in models:
+            self.model.addItem(label, name)
+        if self.model.findData(current) >= 0:
+            self.model.setCurrentIndex(self.model.findData(current))
         about = QLabel("The cluster's workers decode and embed the sounds that have no vector yet; the catalog, "
                        "the map and this app stay here. Every worker must read the sound files at the same path "
                        "(a shared folder). The job bar shows the progress and can cancel.")
@@ -55,7 +57,7 @@ class RayEmbedDialog(QDialog):
         self.resize(460, self.sizeHint().height())
 
     def values(self) -> tuple[str, str]:
-        return self.model.currentText(), self.address.text().strip()
+        return self.model.currentData(), self.address.text().strip()
 
 
 def open_ray_dialog(win: Any) -> QDialog | None:
@@ -71,11 +73,13 @@ def open_ray_dialog(win: Any) -> QDialog | None:
         box.open()
         win._ray_dialog = box
         return box
-    dialog = RayEmbedDialog(ray_models(), win.state.model, win)
+    lib = win.pipeline.library
+    choices = [(n, lib.registry.label(n, lib.default_model())) for n in ray_models() if n in lib.models()]
+    dialog = RayEmbedDialog(choices, win.state.model, win)
 
     def start() -> None:
         if start_ray_embed(win.pipeline, *dialog.values()):  # the model chosen is now the one shown
-            win.controls.set_models(win.pipeline.library.models(), win.state.model)
+            win.controls.set_models(win.pipeline.library.model_choices(), win.state.model)
 
     dialog.accepted.connect(start)
     dialog.open()

@@ -61,3 +61,15 @@ def test_ray_engine_matches_the_local_engine_and_skips_finished_shards(
         report = run_job(embed_with_ray(lib.catalog, "mfcc", version, shard_dir=shards, shard_size=5), seen.append)
         assert report.embedded == len(local_ids) and seen[0].total == 0
         assert {p.name: p.stat().st_mtime_ns for p in shards.iterdir()} == before
+    # the default model, fused from two encoders, runs its components on Ray and is fitted here:
+    # the same vectors as the local engine's
+    with Library(Catalog.open(root, tmp_path / "local.sqlite")) as lib:
+        run_job(lib.embed("pretrained+mfcc"))
+        ids, fused = lib.vectors("pretrained+mfcc")
+        local_fused = {lib.catalog.sound(int(i)).relpath: v for i, v in zip(ids, fused)}
+    with Library(Catalog.open(root, tmp_path / "fused.sqlite")) as lib:
+        report = run_job(lib.embed_on_ray("pretrained+mfcc", address=cluster, shards=str(tmp_path / "s2")))
+        ids, fused = lib.vectors("pretrained+mfcc")
+        assert report.model == "pretrained+mfcc" and report.embedded == len(ids) == len(local_fused)
+        for i, v in zip(ids, fused):
+            assert float(v @ local_fused[lib.catalog.sound(int(i)).relpath]) >= 0.999
