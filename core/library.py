@@ -125,6 +125,17 @@ class Library:
             return chosen
         return DEFAULT_MODEL if DEFAULT_MODEL in models else models[0]
 
+    def model_to_show(self, wanted: str) -> tuple[str, str]:
+        """The model to open this library with when ``wanted`` (the last one used) is asked for, and
+        why another one is shown ("" when it is not): a model of another library falls back to this
+        library's default, and the product default gives way to a model training promoted here."""
+        default = self.default_model()
+        if wanted not in self.models():
+            return default, f"'{wanted}' belongs to another library: showing {default}"
+        if wanted == DEFAULT_MODEL and default != wanted:
+            return default, f"Showing {default}, the model training made this library's default"
+        return wanted, ""
+
     def model_choices(self) -> list[tuple[str, str, str]]:
         """``(name, readable label, description)`` of every model, for menus."""
         default = self.default_model()

@@ -24,6 +24,7 @@ from desktop_app.views.explain_wiring import wire_explain
 from desktop_app.menus import build_menus_and_toolbar
 from desktop_app.controllers import export as export_actions
 from desktop_app.controllers.pipeline import PIPELINE_KINDS, Pipeline
+from desktop_app.controllers.sound_work import SoundWork
 from desktop_app.model.settings import Settings
 from desktop_app.model.session import COLOUR_MODES, SessionState
 from desktop_app.views.panels.controls import ControlsPanel
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         if s.colour_by in COLOUR_MODES:
             self.state.colour_by = s.colour_by
         self.pipeline = Pipeline(self.state, self.jobs, s, library_factory)
+        self.sound_work = SoundWork(self.pipeline)
         self._fit_neighbors_of: int | None = None  # "show similar sounds" waits for the neighbours
 
         self.player = player if player is not None else make_player(self)
@@ -161,8 +163,7 @@ class MainWindow(QMainWindow):
     def _on_library_opened(self, root: Path) -> None:
         self.setWindowTitle(f"{root.name} — {APP_NAME}")
         self.setWindowFilePath(str(root))
-        lib = self.pipeline.library
-        choices = lib.model_choices() if lib is not None else [(self.state.model, self.state.model, "")]
+        choices = self.pipeline.model_choices or [(self.state.model, self.state.model, "")]
         self.controls.set_models(choices, self.state.model)
         self.details.set_sound(None)
         self.neighbors.clear()
@@ -196,12 +197,10 @@ class MainWindow(QMainWindow):
         self._compare_dialog = dialog
 
     def _on_trained(self, name: str) -> None:
-        lib = self.pipeline.library
-        if lib is None:
+        if self.pipeline.library is None:
             return
-        self.controls.set_models(lib.model_choices(), self.state.model)
         self.pipeline.set_model(name)
-        self.controls.set_models(lib.model_choices(), name)
+        self.pipeline.refresh_models(lambda choices: self.controls.set_models(choices, self.state.model))
 
     def refresh_recent_menu(self) -> None:
         menu: QMenu | None = getattr(self, "recent_menu", None)
@@ -293,8 +292,8 @@ class MainWindow(QMainWindow):
         self.details.set_sound(info)
         self.neighbors.set_neighbors(info.name if info else None, [], [])
         if row is not None:
-            self.pipeline.preview(row)
-            self.pipeline.neighbors(row)
+            self.sound_work.preview(row)
+            self.sound_work.neighbors(row)
 
     def _on_selection(self, rows: Any) -> None:
         n = len(rows)
@@ -348,7 +347,7 @@ class MainWindow(QMainWindow):
         """List ``k`` neighbours (saved), and list them again for the selected sound."""
         self.settings.neighbors_k = int(k)
         if self.state.selected is not None:
-            self.pipeline.neighbors(self.state.selected)
+            self.sound_work.neighbors(self.state.selected)
 
     def set_hover_to_play(self, on: bool) -> None:
         self.settings.hover_to_play = bool(on)

@@ -51,7 +51,7 @@ def wire_window(win: Any) -> None:
     win.search_results.selectRequested.connect(lambda row, play: win.select_row(row, play=play))
     win.search_results.clearRequested.connect(c.search.clear)
     ev.model.connect(lambda _m: win.neighbors.clear())
-    win.pipeline.previewReady.connect(win._on_preview)
+    win.sound_work.previewReady.connect(win._on_preview)
     win.pipeline.libraryOpened.connect(win._on_library_opened)
     win.pipeline.embedFinished.connect(lambda _r: win.search_results.set_vocabulary(
         vocabulary_words(win.state.sounds.values())))

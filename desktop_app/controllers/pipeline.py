@@ -18,15 +18,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from core.audio.preview import load_preview
-from core.defaults import DEFAULT_MODEL
 from core.embedding.report import EmbedBatch
 from core.jobs import EMBED, LOAD, Progress
 from core.library import Snapshot, SoundList
@@ -54,15 +52,14 @@ class Opened:
     library: Any
     snapshot: Any  # core.library.Snapshot
     fallback: str = ""  # why the requested model was not used ("" when it was)
+    choices: list = field(default_factory=list)  # Library.model_choices(), read on the worker
 
 
 class Pipeline(QObject):
-    """Signals: ``libraryOpened(Path)``, ``mapReady()``, ``previewReady(row, Preview | None, str)``,
-    ``embedFinished(object report)``."""
+    """Signals: ``libraryOpened(Path)``, ``mapReady()``, ``embedFinished(object report)``."""
 
     libraryOpened = Signal(object)
     mapReady = Signal()
-    previewReady = Signal(int, object, str)
     embedFinished = Signal(object)
 
     def __init__(self, state: SessionState, jobs: JobManager, settings: Settings,
@@ -72,6 +69,7 @@ class Pipeline(QObject):
         self.jobs = jobs
         self.settings = settings
         self.library: Any = None
+        self.model_choices: list[tuple[str, str, str]] = []  # (name, label, description) of the library's models
         self._factory = library_factory
         self._generation = 0
         self._pending: set[str] = set()
@@ -107,21 +105,27 @@ class Pipeline(QObject):
         def job() -> Any:
             lib = factory(root)
             try:
-                model, why = wanted, ""
-                if wanted not in lib.models():
-                    model = lib.default_model()
-                    why = f"'{wanted}' belongs to another library: showing {model}"
-                elif wanted == DEFAULT_MODEL and lib.default_model() != wanted:
-                    model = lib.default_model()  # training made another model this library's default
-                    why = f"Showing {model}, the model training made this library's default"
+                model, why = lib.model_to_show(wanted)
                 snap = yield from lib.snapshot(model, projection, method, params)
             except BaseException:
                 lib.close()
                 raise
-            return Opened(lib, snap, why)
+            return Opened(lib, snap, why, lib.model_choices())
 
         return self.jobs.submit("open", job, key="open", description=f"Opening {root.name}",
                                 on_result=self._adopt)
+
+    def refresh_models(self, then: Callable[[list[tuple[str, str, str]]], None]) -> None:
+        """Re-read the library's models (e.g. after training) on a worker; ``then(choices)``."""
+        lib = self.library
+
+        def done(choices: list[tuple[str, str, str]]) -> None:
+            if self.library is lib:
+                self.model_choices = choices
+                then(choices)
+
+        if lib is not None:
+            self.jobs.call("models", lib.model_choices, key=self.key, description="Reading the models", on_result=done)
 
     def _map_params(self) -> ProjectionParams:
         return ProjectionParams().updated(self.state.projection)
@@ -140,6 +144,7 @@ class Pipeline(QObject):
             return
         self._retire_library()
         self.library = lib
+        self.model_choices = opened.choices
         if snap.model != self.state.model:
             self.settings.model = snap.model
             self.state.set_model(snap.model)
@@ -369,35 +374,3 @@ class Pipeline(QObject):
         self.settings.cluster_params = {m: dict(p) for m, p in self.state.cluster_params.items()}
         if method == self.state.colour_by:
             self.recluster()
-
-    # ------------------------------------------------------------------- per-sound work
-    def neighbors(self, row: int, k: int | None = None) -> JobHandle | None:
-        """Find the neighbours of ``row`` on a worker (building the index may import torch)."""
-        info = self.state.info(row)
-        if self.library is None or info is None:
-            return None
-        lib, model, sid = self.library, self.state.model, info.id
-        k = int(k or self.settings.neighbors_k)
-
-        def done(pairs: list[tuple[int, float]]) -> None:
-            if self.state.selected == row and self.state.info(row) is info:
-                self.state.set_neighbors(pairs)
-
-        return self.jobs.call("neighbours", lib.neighbors, model, sid, k, key=self.key,
-                              description="Finding neighbours", on_result=done)
-
-    def preview(self, row: int) -> JobHandle | None:
-        """Decode and analyse ``row`` for the details panel; ``previewReady`` carries the result."""
-        info = self.state.info(row)
-        if info is None:
-            return None
-        from core.audio.decode import DecodeError
-
-        def work() -> tuple[Any, str]:
-            try:
-                return load_preview(info.path), ""
-            except DecodeError as exc:
-                return None, f"Cannot show this sound: {exc}"
-
-        return self.jobs.call("preview", work, key=self.key, description="Reading the sound",
-                              on_result=lambda res: self.previewReady.emit(row, res[0], res[1]))

@@ -73,13 +73,13 @@ def open_ray_dialog(win: Any) -> QDialog | None:
         box.open()
         win._ray_dialog = box
         return box
-    lib = win.pipeline.library
-    choices = [(n, lib.registry.label(n, lib.default_model())) for n in ray_models() if n in lib.models()]
+    usable = set(ray_models())
+    choices = [(n, label) for n, label, _ in win.pipeline.model_choices if n in usable]
     dialog = RayEmbedDialog(choices, win.state.model, win)
 
     def start() -> None:
         if start_ray_embed(win.pipeline, *dialog.values()):  # the model chosen is now the one shown
-            win.controls.set_models(win.pipeline.library.model_choices(), win.state.model)
+            win.pipeline.refresh_models(lambda choices: win.controls.set_models(choices, win.state.model))
 
     dialog.accepted.connect(start)
     dialog.open()

@@ -156,6 +156,9 @@ def test_the_model_a_library_was_given_as_default_is_what_a_bare_command_uses(fr
     with Library.open(root) as lib:
         assert lib.default_model() == "mine"
         assert {n: label for n, label, _ in lib.model_choices()}["mine"] == "mine — imported vectors (default)"
+        assert lib.model_to_show(DEFAULT_MODEL)[0] == "mine"  # the product default gives way
+        assert lib.model_to_show("mfcc") == ("mfcc", "")  # a model the user chose stays
+        assert lib.model_to_show("elsewhere")[0] == "mine"  # a model of another library falls back
         query = str(next(iter(sorted(p for p in root.rglob("*.wav")))))
     capsys.readouterr()
     assert cli(["neighbors", str(root), query, "-k", "3", "-q"]) == 0
