@@ -10,8 +10,8 @@ small machine). Two things keep that cost to once per install instead of once pe
 * Several kernels on our path are compiled *without* ``cache=True`` in umap itself
   (``smooth_knn_dist``, ``compute_membership_strengths``, the SGD epoch), so they would be
   recompiled in every process. :func:`umap_kernels` returns cached, serial clones of them
-  made from umap's own Python source; :mod:`core.maps.projection` uses those. Serial clones
-  also make the kernels safe to call from any thread (numba's default ``workqueue``
+  made from umap's own Python source; :mod:`core.maps.umap_pieces` and :mod:`core.maps.projection`
+  use those. Serial clones also make the kernels safe to call from any thread (numba's default ``workqueue``
   threading layer does not allow concurrent parallel kernels).
 
 :func:`core.maps.projection.warm_up` runs a tiny projection and placement so that later calls start at once; it
@@ -79,7 +79,8 @@ def _clone(dispatcher: Any, **overrides: Any) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def umap_kernels() -> UmapKernels:
-    """The kernels :mod:`core.maps.projection` runs (compiled lazily, cached on disk)."""
+    """The kernels :mod:`core.maps.umap_pieces` and :mod:`core.maps.projection` run (compiled lazily,
+    cached on disk)."""
     import numba
     from umap import layouts, umap_
 

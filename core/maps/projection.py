@@ -5,9 +5,9 @@ centred on the mean and scaled so that the largest absolute coordinate is 1, i.e
 point lies in ``[-1, 1]²``. (:func:`normalise_xy` does this.)
 
 UMAP runs as a job that yields the layout while it is being optimised. It is umap-learn's
-algorithm, assembled from its pieces so that it can stream: kNN graph (exact cosine
-top-k via :mod:`core.maps.neighbors`, or its IVF index when one is given), umap's
-fuzzy simplicial set, umap's spectral initialisation, and the epoch loop of
+algorithm, assembled from its pieces (:mod:`core.maps.umap_pieces`) so that it can stream: kNN
+graph (exact cosine top-k via :mod:`core.maps.neighbors`, or its IVF index when one is given),
+umap's fuzzy simplicial set, umap's spectral initialisation, and the epoch loop of
 ``umap.layouts.optimize_layout_euclidean`` replayed one epoch at a time with umap's own
 epoch kernel (cached clones from :mod:`core.maps.numba_cache`, so nothing recompiles per run).
 Between epochs the job yields a copy of the current layout. Beyond ``ProjectionParams.fit_sample``
@@ -20,7 +20,6 @@ from arrays alone (no pickled model).
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 
@@ -29,9 +28,7 @@ from core.jobs import KNN, PCA, PLACE, TSNE, UMAP, Job, Progress
 from core.maps.params import ProjectionParams
 from core.maps.pca import pca_2d
 from core.maps.sampled import sample_index, sample_rows
-
-INT32_MIN = np.iinfo(np.int32).min + 1
-INT32_MAX = np.iinfo(np.int32).max - 1
+from core.maps.umap_pieces import find_ab_params, fuzzy_graph, knn, sgd
 
 
 def normalise_xy(xy: np.ndarray) -> np.ndarray:
@@ -107,108 +104,6 @@ def _tsne_job(x: np.ndarray, params: ProjectionParams) -> Job[np.ndarray]:
 ANN_KNN_MIN = 20_000  # from this many points the UMAP kNN graph comes from an IVF index
 
 
-def _knn(x: np.ndarray, k: int, metric: str, index: NeighborIndex | None = None) -> Job[tuple[np.ndarray, np.ndarray]]:
-    """Job: umap-style kNN of every row, the row itself first at distance 0: ``[N, k]`` each.
-
-    Cosine: :class:`NeighborIndex` (``index`` when given, approximate when it has an IVF index;
-    exact otherwise). Other metrics: scikit-learn brute force.
-    """
-    n = x.shape[0]
-    if metric == "cosine":
-        idx, dist = yield from (index or NeighborIndex(x)).knn_graph_job(k - 1)
-    else:
-        from sklearn.neighbors import NearestNeighbors
-
-        nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm="brute").fit(x)
-        dist, idx = nn.kneighbors(x)
-        # drop the row itself (or, when duplicates pushed it out, the farthest neighbour)
-        drop = idx == np.arange(n)[:, None]
-        drop[~drop.any(axis=1), -1] = True
-        idx, dist = idx[~drop].reshape(n, k - 1), dist[~drop].reshape(n, k - 1)
-    self_col = np.arange(n, dtype=np.int64)[:, None]
-    idx = np.concatenate([self_col, idx.astype(np.int64)], axis=1)
-    dist = np.concatenate([np.zeros((n, 1), np.float32), dist.astype(np.float32)], axis=1)
-    return idx, dist
-
-
-def fuzzy_graph(knn_idx: np.ndarray, knn_dist: np.ndarray) -> Any:
-    """UMAP's fuzzy simplicial set (fuzzy union of local sets) as a scipy COO ``[N, N]``.
-
-    Same maths as ``umap.umap_.fuzzy_simplicial_set`` (local_connectivity 1, set_op_mix 1).
-    """
-    import scipy.sparse
-
-    from core.maps.numba_cache import umap_kernels
-
-    kern = umap_kernels()
-    n, k = knn_idx.shape
-    knn_dist = np.ascontiguousarray(knn_dist, dtype=np.float32)
-    knn_idx = np.ascontiguousarray(knn_idx, dtype=np.int64)
-    sigmas, rhos = kern.smooth_knn_dist(knn_dist, float(k), 64, 1.0, 1.0)
-    rows, cols, vals, _ = kern.compute_membership_strengths(knn_idx, knn_dist, sigmas, rhos, False, False)
-    result = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(n, n))
-    result.eliminate_zeros()
-    transpose = result.transpose()
-    result = (result + transpose - result.multiply(transpose)).tocoo()
-    result.eliminate_zeros()
-    return result
-
-
-def find_ab_params(spread: float, min_dist: float) -> tuple[float, float]:
-    """UMAP's ``a, b`` for the low-dimensional similarity curve (as ``umap.umap_``)."""
-    from scipy.optimize import curve_fit
-
-    def curve(x: np.ndarray, a: float, b: float) -> np.ndarray:
-        return 1.0 / (1.0 + a * x ** (2 * b))
-
-    xv = np.linspace(0, spread * 3, 300)
-    yv = np.where(xv < min_dist, 1.0, np.exp(-(xv - min_dist) / spread))
-    params, _ = curve_fit(curve, xv, yv)
-    return float(params[0]), float(params[1])
-
-
-def _epochs_per_sample(weights: np.ndarray, n_epochs: int) -> np.ndarray:
-    result = -1.0 * np.ones(weights.shape[0], dtype=np.float64)
-    n_samples = n_epochs * (weights / weights.max())
-    result[n_samples > 0] = float(n_epochs) / np.float64(n_samples[n_samples > 0])
-    return result
-
-
-def _sgd(
-    head_emb: np.ndarray, tail_emb: np.ndarray, head: np.ndarray, tail: np.ndarray,
-    weights: np.ndarray, n_epochs: int, a: float, b: float, rng: np.random.RandomState,
-    initial_alpha: float, move_other: bool,
-) -> Job[None]:  # fmt: skip
-    """umap.layouts.optimize_layout_euclidean (densMAP off), one epoch per step.
-
-    Optimises ``head_emb`` ``[H, 2]`` in place; yields ``Progress(done=epoch)`` after each epoch.
-    """
-    from core.maps.numba_cache import umap_kernels
-
-    kernel = umap_kernels().sgd_epoch
-    epochs_per_sample = _epochs_per_sample(weights, n_epochs)
-    rng_state = rng.randint(INT32_MIN, INT32_MAX, 3).astype(np.int64)
-    negative_sample_rate, gamma = 5.0, 1.0
-    alpha = initial_alpha
-    epochs_per_negative_sample = epochs_per_sample / negative_sample_rate
-    epoch_of_next_negative_sample = epochs_per_negative_sample.copy()
-    epoch_of_next_sample = epochs_per_sample.copy()
-    rng_state_per_sample = np.full(
-        (head_emb.shape[0], len(rng_state)), rng_state, dtype=np.int64
-    ) + head_emb[:, 0].astype(np.float64).view(np.int64).reshape(-1, 1)
-    zeros1 = np.zeros(1, dtype=np.float32)
-    n_vertices = tail_emb.shape[0]
-    for epoch in range(n_epochs):
-        kernel(
-            head_emb, tail_emb, head, tail, n_vertices, epochs_per_sample, a, b,
-            rng_state_per_sample, gamma, 2, move_other, alpha, epochs_per_negative_sample,
-            epoch_of_next_negative_sample, epoch_of_next_sample, epoch, False,
-            zeros1, zeros1, 0.0, 0.0, 0.0, 0.0, zeros1, zeros1, 0.0,
-        )  # fmt: skip
-        alpha = initial_alpha * (1.0 - (float(epoch) / float(n_epochs)))
-        yield Progress(stage="sgd", done=epoch + 1, total=n_epochs)
-
-
 def umap_job(x: np.ndarray, params: ProjectionParams, index: NeighborIndex | None = None) -> Job[np.ndarray]:
     """Job: UMAP of all of ``x`` (``index``: a neighbour index of ``x`` to take the kNN graph from)."""
     n = x.shape[0]
@@ -219,7 +114,7 @@ def umap_job(x: np.ndarray, params: ProjectionParams, index: NeighborIndex | Non
     random_state = np.random.RandomState(params.seed)
     if index is None and params.metric == "cosine" and n >= ANN_KNN_MIN:
         index = yield from sample_index(x, params.seed)
-    knn_idx, knn_dist = yield from _knn(x, n_neighbors, params.metric, index)
+    knn_idx, knn_dist = yield from knn(x, n_neighbors, params.metric, index)
     graph = fuzzy_graph(knn_idx, knn_dist)
     n_epochs = 500 if n <= 10000 else 200
     if graph.nnz:
@@ -246,8 +141,8 @@ def umap_job(x: np.ndarray, params: ProjectionParams, index: NeighborIndex | Non
     a, b = find_ab_params(1.0, params.min_dist)
     every = max(1, n_epochs // 50)
     yield Progress(stage=UMAP, done=0, total=n_epochs, partial=normalise_xy(emb))
-    sgd = _sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, random_state, 1.0, True)
-    for p in sgd:
+    steps = sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, random_state, 1.0, True)
+    for p in steps:
         if p.done % every == 0 and p.done < n_epochs:
             yield Progress(stage=UMAP, done=p.done, total=n_epochs, partial=normalise_xy(emb))
     xy = normalise_xy(emb)
@@ -378,7 +273,7 @@ def place_new(
             a, b = find_ab_params(1.0, min_dist)
             emb = np.ascontiguousarray(emb)
             rng = np.random.RandomState(seed)
-            for _ in _sgd(emb, tail_emb, head, tail, w, int(n_epochs), a, b, rng, 0.25, False):
+            for _ in sgd(emb, tail_emb, head, tail, w, int(n_epochs), a, b, rng, 0.25, False):
                 pass
     return (emb * (scale / 10.0) + centre).astype(np.float32)
 

@@ -75,11 +75,12 @@ def displacement(layouts: list[np.ndarray]) -> np.ndarray:
 
 def _umap_from(x: np.ndarray, init: np.ndarray, params: ProjectionParams, n_epochs: int) -> Job[np.ndarray]:
     """UMAP of ``x`` whose optimisation starts at ``init`` ``[N, 2]`` (umap's ``init=`` array)."""
-    from core.maps.projection import _knn, _sgd, find_ab_params, fuzzy_graph, normalise_xy
+    from core.maps.projection import normalise_xy
+    from core.maps.umap_pieces import find_ab_params, fuzzy_graph, knn, sgd
 
     n = len(x)
     k = int(max(2, min(params.n_neighbors, n - 1)))
-    knn_idx, knn_dist = yield from _knn(np.asarray(x, dtype=np.float32), k, params.metric)
+    knn_idx, knn_dist = yield from knn(np.asarray(x, dtype=np.float32), k, params.metric)
     graph = fuzzy_graph(knn_idx, knn_dist)
     if graph.nnz:
         graph.data[graph.data < graph.data.max() / float(n_epochs)] = 0.0
@@ -91,7 +92,7 @@ def _umap_from(x: np.ndarray, init: np.ndarray, params: ProjectionParams, n_epoc
         return normalise_xy(emb)
     a, b = find_ab_params(1.0, params.min_dist)
     rng = np.random.RandomState(params.seed)
-    for p in _sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, rng, ALIGNED_ALPHA, True):
+    for p in sgd(emb, emb, graph.row, graph.col, graph.data, n_epochs, a, b, rng, ALIGNED_ALPHA, True):
         if p.done % 25 == 0:
             yield Progress(stage=UMAP, done=p.done, total=n_epochs, message="aligned map")
     return normalise_xy(emb)
