@@ -26,7 +26,8 @@ from desktop_app.controllers import export as export_actions
 from desktop_app.controllers.pipeline import PIPELINE_KINDS, Pipeline
 from desktop_app.controllers.sound_work import SoundWork
 from desktop_app.model.settings import Settings
-from desktop_app.model.session import COLOUR_MODES, SessionState
+from desktop_app.model.session import SessionState
+from desktop_app.model.session_colouring import COLOUR_MODES
 from desktop_app.views.panels.controls import ControlsPanel
 from desktop_app.views.panels.details import DetailsPanel
 from desktop_app.views.dialogs.failures import FailureReport, failure_link_text

@@ -8,6 +8,9 @@ files that could not be read. Every change goes through a setter that emits one 
 
 Rows: all arrays handed to views are in the state's row order (``state.ids``). Results from
 core that come with their own id order are aligned to it here, so the views only see rows.
+
+The colouring (colour-by mode, labels and their names, groupings, continuous colourings) is the
+:class:`~desktop_app.model.session_colouring.SessionColouring` mixin.
 """
 
 from __future__ import annotations
@@ -19,22 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from core.maps.labels import cluster_name
-from core.maps.params import CLUSTER_METHODS, default_cluster_values, default_projection_values
+from core.maps.params import default_cluster_values, default_projection_values
 from core.maps.pca import PcaLayout, pca_2d
-from desktop_app.model.colouring import CONTINUOUS_MODES, GROUPING_MODES, ColourScale, grouping, quantise
+from desktop_app.model.colouring import GROUPING_MODES, ColourScale
 from desktop_app.model.events import StateEvents
 from desktop_app.model.search import rows_matching_all, search_rows
+from desktop_app.model.session_colouring import SessionColouring
 from desktop_app.model.sounds import SoundInfo
 from core.defaults import DEFAULT_CLUSTER_METHOD, DEFAULT_MODEL
 
-#: Colour-by modes: the first three are clusterings computed by ``lib.cluster``; then groupings the
-#: state computes itself (folder, tag, sound type) and continuous colourings computed by jobs
-#: (map faithfulness, descriptors; see ``desktop_app.model.colouring``).
-COLOUR_MODES: tuple[str, ...] = (*CLUSTER_METHODS, *GROUPING_MODES, *CONTINUOUS_MODES)
 
-
-class SessionState:
+class SessionState(SessionColouring):
     """Everything the current session shows. Setters emit events; views subscribe.
 
     Array attributes (all in row order, ``N`` rows): ``ids`` int64 ``[N]``, ``vectors`` float32
@@ -160,15 +158,6 @@ class SessionState:
         if changed:
             cur.update(changed)
             self.events.params.emit("cluster")
-
-    def set_colour_by(self, mode: str) -> None:
-        if mode not in COLOUR_MODES:
-            raise ValueError(f"unknown colour-by mode {mode!r}; expected one of {COLOUR_MODES}")
-        if mode != self.colour_by:
-            self.colour_by = mode
-            self.events.colour_by.emit(mode)
-            if mode in GROUPING_MODES:
-                self._apply_grouping()
 
     # ------------------------------------------------------------------- rows & vectors
     def _reset_rows(self, ids: np.ndarray, vectors: np.ndarray | None) -> None:
@@ -299,68 +288,13 @@ class SessionState:
         self.events.positions.emit(self.xy, final)
         return True
 
-    def set_labelling(self, labels: np.ndarray, ids: np.ndarray | None = None,
-                      names: dict[int, str] | None = None, labelling: Any = None) -> bool:
-        """Cluster labels (int ``[M]``, rows following ``ids``); ``-1`` is noise."""
-        aligned = self._align(ids, np.asarray(labels, dtype=np.int64), -1)
-        if aligned is None:
-            return False
-        self.labels = aligned
-        self.colour_scale = None
-        uniq = sorted(int(v) for v in np.unique(aligned) if v >= 0)
-        self.label_names = dict(names) if names else {lab: cluster_name(lab) for lab in uniq}
-        self.labelling = labelling
-        self.events.labels.emit(self.labels, self.label_names)
-        return True
-
-    def set_colour_tag(self, tag: str | None) -> None:
-        """The tag of the "tag" colouring (None or "": the most common tags, one colour each)."""
-        tag = tag or None
-        if tag != self.colour_tag:
-            self.colour_tag = tag
-            if self.colour_by == "tag":
-                self._apply_grouping()
-
-    def set_colour_values(self, values: np.ndarray, ids: np.ndarray | None, scale: ColourScale) -> bool:
-        """A continuous colouring: ``values`` float ``[M]`` (rows following ``ids``), drawn as
-        ``scale.bins`` bins of ``scale``; rows without a value are grey. Emits ``labels``."""
-        aligned = self._align(ids, np.asarray(values, dtype=np.float64), np.nan)
-        if aligned is None:
-            return False
-        self.labels = quantise(aligned, scale.lo, scale.hi, scale.bins)
-        self.label_names = {b: scale.bin_name(b) for b in range(scale.bins)}
-        self.labelling = None
-        self.colour_scale = scale
-        self.events.labels.emit(self.labels, self.label_names)
-        return True
-
+    # ------------------------------------------------------------ selection, hover, search
     def set_true_neighbours(self, found: Any) -> None:
         """The selected sound's true neighbours (``core.maps.faithfulness.TrueNeighbours``; rows of
         this state) or None. Emits ``true_neighbours``."""
         self.true_neighbours = found
         self.events.true_neighbours.emit(found)
 
-    def _grouping_labels(self) -> tuple[np.ndarray, dict[int, str]]:
-        self.colour_scale = None
-        infos = [self.sounds.get(int(i)) for i in self.ids]
-        return grouping(self.colour_by, infos, self.colour_tag)
-
-    def _apply_grouping(self) -> None:
-        self.labels, self.label_names = self._grouping_labels()
-        self.labelling = None
-        self.events.labels.emit(self.labels, self.label_names)
-
-    def cluster_rows(self, label: int) -> np.ndarray:
-        return np.flatnonzero(self.labels == label)
-
-    def rename_label(self, label: int, name: str) -> None:
-        """Give cluster ``label`` the name ``name`` (blank: its default name) for this colouring."""
-        name = " ".join(str(name).split()) or cluster_name(label)
-        if self.label_names.get(label) != name:
-            self.label_names = {**self.label_names, int(label): name}
-            self.events.labels.emit(self.labels, self.label_names)
-
-    # ------------------------------------------------------------ selection, hover, search
     def select(self, row: int | None) -> None:
         if row is not None and not 0 <= row < len(self.ids):
             row = None

@@ -28,7 +28,7 @@ from desktop_app.views.debounce import Debounced
 from desktop_app.views.param_widgets import spin_for
 from core.maps.params import CLUSTER_PARAMS, ProjectionParams, labelled_fields
 from desktop_app.model.colouring import DESCRIPTOR_AXES
-from desktop_app.model.session import COLOUR_MODES
+from desktop_app.model.session_colouring import COLOUR_MODES
 
 COLOUR_LABELS = {
     "hdbscan": "Clusters (HDBSCAN)",

@@ -17,7 +17,8 @@ from desktop_app.model.colouring import (
     tag_counts,
     value_range,
 )
-from desktop_app.model.session import COLOUR_MODES, SessionState
+from desktop_app.model.session import SessionState
+from desktop_app.model.session_colouring import COLOUR_MODES
 from desktop_app.model.sounds import SoundInfo
 
 
