@@ -15,7 +15,9 @@ pyqtgraph's mouse-rate limiting):
 * wheel zooms, right-click emits ``contextMenuRequested(row, global_pos)``.
 
 Picking uses :class:`desktop_app.views.map.spatial.PointIndex` (never ``pointsAt``); drawing uses
-:class:`~desktop_app.views.map.scatter.PointCloudItem` (level of detail + cached raster).
+:class:`~desktop_app.views.map.scatter.PointCloudItem` (level of detail + cached raster). The
+selected sound, the multi-selection and the gestures that change them (what :mod:`mouse` calls)
+are the :class:`~desktop_app.views.map.selection.MapSelection` mixin.
 """
 
 from __future__ import annotations
@@ -27,23 +29,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.views.map.spatial import PointIndex, step_towards
+from desktop_app.views.map.spatial import PointIndex
 from desktop_app.views.panels.legend import LegendWidget
 from desktop_app.views.map.camera import ViewAnimator, rows_box
 from desktop_app.views.map.image import export_map_image
 from desktop_app.views.map.labels import LabelColoring
 from desktop_app.views.map.layers import MapLayers
-from desktop_app.views.map.mouse import SELECTION_MODES, MapMouse
+from desktop_app.views.map.mouse import MapMouse
 from desktop_app.views.map.drag import FileDrag
 from desktop_app.views.map.overlays import HoverLabel, RubberBand, Throttle
 from desktop_app.views.map.scatter import PointCloudItem
+from desktop_app.views.map.selection import EMPTY_ROWS, MapSelection
 
 __all__ = ["MapView"]
 
-_EMPTY = np.zeros(0, dtype=np.int64)
 
-
-class MapView(QtWidgets.QWidget):
+class MapView(MapSelection, QtWidgets.QWidget):
     """Scatter map of N sounds (see module docstring for the interaction model)."""
 
     pointHovered = QtCore.Signal(int)
@@ -102,7 +103,7 @@ class MapView(QtWidgets.QWidget):
         self._hidden: set[int] = set()
         self._enabled: np.ndarray | None = None
         self._highlight: np.ndarray | None = None
-        self._selection = _EMPTY
+        self._selection = EMPTY_ROWS
         self._selected = -1
         self._hover = -1
         self._hover_to_play = False
@@ -130,12 +131,12 @@ class MapView(QtWidgets.QWidget):
         self._hidden = set()
         self._enabled = None
         self._highlight = None
-        self._selection = _EMPTY
+        self._selection = EMPTY_ROWS
         self._selected = -1
         self._set_hover(-1)
         self.cloud.set_data(xy)
         self._layers.set_highlight(None)
-        self._layers.set_selection(_EMPTY)
+        self._layers.set_selection(EMPTY_ROWS)
         self._layers.set_selected(-1)
         self._layers.set_neighbors(None)
         self.set_cluster_annotations({})
@@ -233,23 +234,6 @@ class MapView(QtWidgets.QWidget):
     def highlight(self) -> np.ndarray | None:
         return self._highlight
 
-    def set_selected(self, row: int | None) -> None:
-        """Mark the current sound (ring); None/-1 clears."""
-        self._selected = -1 if row is None or row < 0 else int(row)
-        self._layers.set_selected(self._selected)
-
-    def selected(self) -> int:
-        return self._selected
-
-    def set_selection(self, rows: np.ndarray | Sequence[int] | None) -> None:
-        """Set the multi-selection (no signal)."""
-        self._selection = _EMPTY if rows is None else np.unique(np.asarray(rows, dtype=np.int64))
-        self._layers.set_selection(self._selection)
-
-    def selection(self) -> np.ndarray:
-        """int64 rows of the multi-selection (sorted)."""
-        return self._selection.copy()
-
     def set_neighbor_lines(self, row: int | None, neighbor_rows: Sequence[int] | np.ndarray | None) -> None:
         """Lines from ``row`` to each of ``neighbor_rows``; None clears."""
         if row is None or row < 0 or neighbor_rows is None or len(neighbor_rows) == 0:
@@ -319,67 +303,10 @@ class MapView(QtWidgets.QWidget):
         if row >= 0 and self._hover_to_play:
             self._throttle.trigger(row)
 
-    # ================================================================ mouse (see map_mouse.py)
-    def set_selection_mode(self, mode: str) -> None:
-        """What a plain left-drag does: 'none' pans, 'rect'/'lasso' select. Shift-drag (rect) and
-        Ctrl/Alt-drag (lasso) select in every mode."""
-        mode = "none" if mode == "pan" else mode
-        if mode not in SELECTION_MODES:
-            raise ValueError(f"unknown selection mode {mode!r}")
-        self._mouse.mode = mode
-
-    def to_data(self, pos: QtCore.QPointF | QtCore.QPoint) -> QtCore.QPointF:
-        """Data coordinates of a viewport position."""
-        return self.vb.mapSceneToView(self.plot.mapToScene(QtCore.QPointF(pos).toPoint()))
-
-    def rubber_band(self) -> RubberBand:
-        return self._band
-
-    def enabled_mask(self) -> np.ndarray | None:
-        """bool ``[N]`` of pickable rows, or None when nothing is hidden."""
-        return self._enabled
-
-    def click(self, row: int, mods: QtCore.Qt.KeyboardModifier = QtCore.Qt.KeyboardModifier.NoModifier) -> None:
-        """What a click on ``row`` (-1: background) does; Shift/Ctrl toggle multi-selection."""
-        KM = QtCore.Qt.KeyboardModifier
-        toggle = bool(mods & (KM.ShiftModifier | KM.ControlModifier | KM.MetaModifier))
-        if row < 0:
-            if self._selection.size and not toggle:
-                self.finish_selection(_EMPTY)
-            self.backgroundClicked.emit()
-            return
-        if toggle:
-            sel = self._selection
-            new = sel[sel != row] if row in sel else np.union1d(sel, [row])
-            self.finish_selection(new.astype(np.int64))
-            return
-        if self._selection.size and row not in self._selection:
-            self.finish_selection(_EMPTY)
-        self.set_selected(row)
-        self.pointClicked.emit(row)
-
-    def step_selection(self, dx: float, dy: float) -> None:
-        """Arrow keys: select the nearest visible point in that direction (``pointStepped(row)``);
-        with nothing selected, the point nearest the middle of the view."""
-        if self._selected < 0:
-            x0, y0, x1, y1 = self.view_rect()
-            row = self._index.nearest((x0 + x1) / 2, (y0 + y1) / 2, 1e9, mask=self._enabled)
-        else:
-            row = step_towards(self._xy, self._selected, dx, dy, self._enabled)
-        if row >= 0:
-            self.set_selected(row)
-            self.pointStepped.emit(row)
-
-    def finish_selection(self, rows: np.ndarray) -> None:
-        """Set the multi-selection from a user gesture and emit ``selectionChanged``."""
-        self._selection = np.asarray(rows, dtype=np.int64)
-        self._refresh_layers()
-        self.selectionChanged.emit(self._selection.copy())
-
+    # ================================================================ view range
     def _on_manual_range(self, *_args) -> None:  # noqa: ANN002
         self._user_moved = True
 
-    # ================================================================ view range
     def view_rect(self) -> tuple[float, float, float, float]:
         """Visible data rectangle (x0, y0, x1, y1)."""
         (x0, x1), (y0, y1) = self.vb.viewRange()
