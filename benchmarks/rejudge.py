@@ -6,7 +6,8 @@
 with the rule of the code that trained it. This script reloads each trained model's held-out split
 from its checkpoint (``checkpoint.pt``: the same split and vocabulary), rebuilds the verdict's
 inputs (``core.training.loop.judged_sounds``) and calls ``core.training.verdict.judge`` under each
-rule below. It then compares each decision (promote or keep) with the true-label comparison
+rule below, with the encoders of this checkout (so ``pretrained`` may be a newer version than the
+one the grid was trained and judged with). It then compares each decision (promote or keep) with the true-label comparison
 stored in ``benchmarks/out/quality.json``: the trained model's QbE mAP against the better of
 ``pretrained`` and ``pretrained+mfcc`` (the bar every run's verdict had to clear).
 
@@ -67,6 +68,7 @@ def rejudge(set_name: str, setting: str, model: str) -> dict[str, dict]:
             raise SystemExit(f"{set_name} {name}: no checkpoint to take the split from")
         data = run_job(prepare(lib, config, saved["split"], saved["tags"]))
         judged, label_sets = judged_sounds(lib, config, data)
+        run_job(lib.embed(DEFAULT_MODEL))  # the bar every verdict must also clear (fitted with this encoder)
         everyone = dict(label_sets)
         for i in range(len(data.ids)):  # the training sounds' content tags, for the library pool
             everyone.setdefault(int(data.ids[i]), {data.vocab.tags[t] for t in data.vocab.sound_tags[i]})
