@@ -11,7 +11,7 @@ Measures, for clustered random points (30 Gaussian blobs + 10% uniform noise):
 * recolour: naive ``setBrush(list of QBrush)`` and rebuild ``setData(..., brush=list)`` vs
   ``MapView.set_labels`` (no item rebuild), each followed by nothing (paint is measured above).
 
-Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_map.py [--sizes 100000 1000000]
+Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_map.py [--sizes 100000 1000000] [--naive-max 2000000]
 Writes the markdown table to benchmarks/out/bench_map.md as well.
 """
 
@@ -55,7 +55,15 @@ def blobs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 
 def fmt(t: tuple[float, float], digits: int = 1) -> str:
-    return f"{t[0]:.{digits}f} ({t[1]:.{digits}f}) ms"
+    return "–" if t[0] != t[0] else f"{t[0]:.{digits}f} ({t[1]:.{digits}f}) ms"
+
+
+def _ms(v: float, digits: int) -> str:
+    return "–" if v != v else f"{v:.{digits}f} ms"
+
+
+def _ratio(a: float, b: float, digits: int = 1) -> str:
+    return "–" if a != a else f"{a / b:.{digits}f}×"
 
 
 def timeit(fn, reps: int) -> tuple[float, float]:  # noqa: ANN001
@@ -91,7 +99,10 @@ def brushes_for(labels: np.ndarray) -> list:
     return [table[int(v)] for v in labels]
 
 
-def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, str, str, str]]:
+def run_size(app: QtWidgets.QApplication, n: int, reps: int, naive_max: int = 2_000_000) -> list[tuple[str, str, str, str]]:
+    """The rows for ``n`` points; the naive baseline only up to ``naive_max`` points (beyond it a
+    list of one QBrush per point alone takes minutes and gigabytes): "–" in its column."""
+    with_naive = n <= naive_max
     rows: list[tuple[str, str, str, str]] = []
     xy, lab, centres, sig = blobs(n)
     big = int(np.argmax(np.bincount(lab[lab >= 0])))
@@ -112,11 +123,13 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
     naive.show()
     nvb = naive.getPlotItem().getViewBox()
     nvb.setAspectLocked(True)
-    brushes = brushes_for(lab)
-    t = time.perf_counter()
-    item = pg.ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=6, pen=None, brush=brushes, pxMode=True)
-    naive.addItem(item)
-    naive_build = (time.perf_counter() - t) * 1e3
+    naive_build, item = float("nan"), None
+    if with_naive:
+        brushes = brushes_for(lab)
+        t = time.perf_counter()
+        item = pg.ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=6, pen=None, brush=brushes, pxMode=True)
+        naive.addItem(item)
+        naive_build = (time.perf_counter() - t) * 1e3
     app.processEvents()
 
     # ---------------------------------------------------------------- MapView
@@ -132,18 +145,18 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
     app.processEvents()
     assert view.plot.size() == naive.size(), (view.plot.size(), naive.size())
 
-    rows.append((f"{n:,}: build (setData / set_points+set_labels)", f"{naive_build:.0f} ms",
-                 f"{mine_build:.0f} ms", f"{naive_build / mine_build:.1f}×"))
+    rows.append((f"{n:,}: build (setData / set_points+set_labels)", _ms(naive_build, 0),
+                 f"{mine_build:.0f} ms", _ratio(naive_build, mine_build)))
 
     for name, rect in views.items():
-        nt = timeit(frame_timer(app, naive, nvb, rect, True), slow_reps)
+        nt = timeit(frame_timer(app, naive, nvb, rect, True), slow_reps) if with_naive else (float("nan"),) * 2
         mt = timeit(frame_timer(app, view.plot, view.vb, rect, True), reps)
         drawn, vis = view.cloud.last_drawn, view.cloud.last_visible
         st = timeit(frame_timer(app, view.plot, view.vb, rect, False), reps)
         rows.append((f"{n:,}: frame, view moved, {name} ({vis:,} in view, {drawn:,} drawn)",
-                     fmt(nt), fmt(mt), f"{nt[0] / mt[0]:.1f}×"))
+                     fmt(nt), fmt(mt), _ratio(nt[0], mt[0])))
         rows.append((f"{n:,}: frame, static repaint (cached raster), {name}", fmt(nt), fmt(st),
-                     f"{nt[0] / st[0]:.1f}×"))
+                     _ratio(nt[0], st[0])))
 
     # ---------------------------------------------------------------- hover pick
     rng = np.random.default_rng(1)
@@ -155,10 +168,12 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
     inview = np.flatnonzero((xy[:, 0] > rect[0]) & (xy[:, 0] < rect[2]) & (xy[:, 1] > rect[1]) & (xy[:, 1] < rect[3]))
     qs = xy[rng.choice(inview, 200)] + rng.normal(0, 0.02 * s, (200, 2)).astype(np.float32)
     nq = 3 if n >= 500_000 else 10
-    t = time.perf_counter()
-    for x, y in qs[:nq]:
-        item.pointsAt(QtCore.QPointF(float(x), float(y)))
-    naive_pick = (time.perf_counter() - t) / nq * 1e3
+    naive_pick = float("nan")
+    if with_naive:
+        t = time.perf_counter()
+        for x, y in qs[:nq]:
+            item.pointsAt(QtCore.QPointF(float(x), float(y)))
+        naive_pick = (time.perf_counter() - t) / nq * 1e3
     index = view.index()
     index.prepare()  # MapView builds the grid lazily on the first pick; its cost is the build row
     pw, ph = view.vb.viewPixelSize()
@@ -182,10 +197,10 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
     t = time.perf_counter()
     PointIndex(xy).prepare()
     grid_build = (time.perf_counter() - t) * 1e3
-    rows.append((f"{n:,}: hover pick (pointsAt vs PointIndex.nearest)", f"{naive_pick:.2f} ms",
-                 f"{grid_pick:.3f} ms", f"{naive_pick / grid_pick:.0f}×"))
-    rows.append((f"{n:,}: hover pick end to end (MapView.pick)", f"{naive_pick:.2f} ms",
-                 f"{view_pick:.3f} ms", f"{naive_pick / view_pick:.0f}×"))
+    rows.append((f"{n:,}: hover pick (pointsAt vs PointIndex.nearest)", _ms(naive_pick, 2),
+                 f"{grid_pick:.3f} ms", _ratio(naive_pick, grid_pick, 0)))
+    rows.append((f"{n:,}: hover pick end to end (MapView.pick)", _ms(naive_pick, 2),
+                 f"{view_pick:.3f} ms", _ratio(naive_pick, view_pick, 0)))
     rows.append((f"{n:,}: index build, paid once by the first pick (cKDTree vs grid)", f"{kd_build:.0f} ms",
                  f"{grid_build:.0f} ms", f"{kd_build / grid_build:.1f}×"))
     rows.append((f"{n:,}: pick query (cKDTree.query vs PointIndex.nearest)", f"{kd_pick:.3f} ms",
@@ -207,14 +222,15 @@ def run_size(app: QtWidgets.QApplication, n: int, reps: int) -> list[tuple[str, 
         flip["k"] += 1
         view.set_labels(lab2 if flip["k"] % 2 else lab)
 
-    nrc = timeit(naive_recolour, slow_reps)
-    nrb = timeit(naive_rebuild, slow_reps)
+    nan = (float("nan"),) * 2
+    nrc = timeit(naive_recolour, slow_reps) if with_naive else nan
+    nrb = timeit(naive_rebuild, slow_reps) if with_naive else nan
     mrc = timeit(mine_recolour, reps)
     assert view.cloud is item_before
     rows.append((f"{n:,}: recolour (setBrush list vs set_labels)", fmt(nrc, 0), fmt(mrc, 0),
-                 f"{nrc[0] / mrc[0]:.1f}×"))
+                 _ratio(nrc[0], mrc[0])))
     rows.append((f"{n:,}: recolour (setData rebuild vs set_labels)", fmt(nrb, 0), fmt(mrc, 0),
-                 f"{nrb[0] / mrc[0]:.1f}×"))
+                 _ratio(nrb[0], mrc[0])))
     naive.close()
     view.close()
     naive.deleteLater()
@@ -227,12 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--naive-max", type=int, default=2_000_000, help="largest size the naive baseline runs at")
     args = ap.parse_args(argv)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     rows: list[tuple[str, str, str, str]] = []
     load0 = os.getloadavg()
     for n in args.sizes:
-        rows.extend(run_size(app, n, args.reps))
+        rows.extend(run_size(app, n, args.reps, args.naive_max))
     load1 = os.getloadavg()
     head = ("measure", "naive pyqtgraph", "MapView / PointIndex", "speed-up")
     lines = [

@@ -26,9 +26,9 @@ class EncoderInfo:
 
 
 #: What the app calls the built-in encoders (the CLI uses their names).
-BUILTIN_LABELS = {"mfcc": "MFCC statistics (fast)", "pretrained": "aiSFX pretrained CNN",
-                  "pretrained+mfcc": "aiSFX + MFCC, fitted to this library"}
-KIND_SUFFIX = {"trained": "trained on this library", "imported": "imported vectors"}
+BUILTIN_LABELS = {"mfcc": "MFCC (fast)", "pretrained": "aiSFX CNN", "pretrained+mfcc": "aiSFX + MFCC"}
+KIND_SUFFIX = {"trained": "trained", "imported": "imported"}
+DEFAULT_MARK = " ★"  #: after the library's default model
 
 
 class UnknownModel(KeyError):
@@ -58,10 +58,11 @@ class EncoderRegistry:
 
     def label(self, name: str, default: str | None = None) -> str:
         """A readable name for menus: the built-ins in words, a trained or imported model's name with
-        what it is; ``(default)`` after ``default`` (the model a new map of this library uses)."""
+        what it is (short enough for a narrow menu; the description is the tooltip); :data:`DEFAULT_MARK`
+        after ``default`` (the model a new map of this library uses)."""
         kind = self.info(name).kind
-        text = BUILTIN_LABELS.get(name) or (f"{name} — {KIND_SUFFIX[kind]}" if kind in KIND_SUFFIX else name)
-        return f"{text} (default)" if name == default else text
+        text = BUILTIN_LABELS.get(name) or (f"{name} ({KIND_SUFFIX[kind]})" if kind in KIND_SUFFIX else name)
+        return f"{text}{DEFAULT_MARK}" if name == default else text
 
     def version(self, name: str) -> str:
         return self.info(name).version

@@ -177,7 +177,7 @@ def test_the_library_default_opens_and_the_encoder_box_reads_well(qtbot, window,
     assert any("made this library's default" in m for m in messages)
     box = win.controls.model
     texts = {box.itemData(i): box.itemText(i) for i in range(box.count())}
-    assert texts["mine"] == "mine — imported vectors (default)" and texts["mfcc"] == "MFCC statistics (fast)"
+    assert texts["mine"] == "mine (imported) ★" and texts["mfcc"] == "MFCC (fast)"
     assert box.currentData() == "mine" and win.shown_errors == []
     # the user picks another model: reopening keeps that choice
     win.pipeline.set_model("mfcc")

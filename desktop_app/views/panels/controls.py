@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.defaults import DEFAULT_CLUSTER_METHOD
+from core.encoders.registry import DEFAULT_MARK
 from desktop_app.views.debounce import Debounced
 from desktop_app.views.param_widgets import spin_for
 from core.maps.params import CLUSTER_PARAMS, ProjectionParams, labelled_fields
@@ -187,7 +188,8 @@ class ControlsPanel(QWidget):
             self.model.clear()
             for name, label, tip in choices:
                 self.model.addItem(label, name)
-                self.model.setItemData(self.model.count() - 1, f"{name}: {tip}" if tip else name,
+                mark = " (★ this library's default)" if label.endswith(DEFAULT_MARK) else ""
+                self.model.setItemData(self.model.count() - 1, (f"{name}: {tip}" if tip else name) + mark,
                                        Qt.ItemDataRole.ToolTipRole)
             i = self.model.findData(current)
             if i < 0:

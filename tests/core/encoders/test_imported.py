@@ -150,12 +150,12 @@ def test_the_model_a_library_was_given_as_default_is_what_a_bare_command_uses(fr
     with Library.open(root) as lib:
         assert lib.default_model() == DEFAULT_MODEL
         labels = {n: label for n, label, _ in lib.model_choices()}
-        assert labels["mine"] == "mine — imported vectors"
-        assert labels[DEFAULT_MODEL].endswith("(default)") and labels["mfcc"] == "MFCC statistics (fast)"
+        assert labels["mine"] == "mine (imported)"
+        assert labels[DEFAULT_MODEL].endswith(" ★") and labels["mfcc"] == "MFCC (fast)"
         lib.catalog.set_default_model("mine")
     with Library.open(root) as lib:
         assert lib.default_model() == "mine"
-        assert {n: label for n, label, _ in lib.model_choices()}["mine"] == "mine — imported vectors (default)"
+        assert {n: label for n, label, _ in lib.model_choices()}["mine"] == "mine (imported) ★"
         assert lib.model_to_show(DEFAULT_MODEL)[0] == "mine"  # the product default gives way
         assert lib.model_to_show("mfcc") == ("mfcc", "")  # a model the user chose stays
         assert lib.model_to_show("elsewhere")[0] == "mine"  # a model of another library falls back
