@@ -36,24 +36,13 @@ def main() -> int:
     from PySide6.QtCore import QTimer
 
     from core.resources import demo_dir
-    from desktop_app.application import create_app
     from desktop_app.menus import open_timelapse
-    from desktop_app.model.settings import Settings
-    from desktop_app.window import MainWindow
 
-    app = create_app(sys.argv[:1])
-    settings = Settings.load()
-    settings.model = "pretrained"
-    settings.colour_by = "folder"
-    win = MainWindow(settings, show_error=lambda t, m, d: print("error:", t, m, d, file=sys.stderr), persist=False)
-    win.resize(1440, 880)
-    args.out.mkdir(parents=True, exist_ok=True)
+    from shot_support import saver, window
+
+    app, win = window("pretrained")
+    shot = saver(app, args.out)
     done: list[str] = []
-
-    def shot(widget, name: str) -> None:
-        app.processEvents()
-        widget.grab().save(str(args.out / name))
-        print("wrote", args.out / name, flush=True)
 
     def on_map() -> None:
         if done:
