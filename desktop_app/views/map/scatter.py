@@ -3,7 +3,7 @@
 Why not ``pg.ScatterPlotItem``: at 1M points it spends ~240 ms a frame and rebuilds per-spot
 records when brushes change. :class:`PointCloudItem` instead
 
-* keeps the points in a :class:`desktop_app.views.map.spatial.DrawOrder` (sorted by draw group, then a random
+* keeps the points in a :class:`desktop_app.views.map.draw_order.DrawOrder` (sorted by draw group, then a random
   priority), so each frame selects at most ``max_points`` visible points — all of them when
   zoomed in, a stable random thinning when zoomed out — already grouped by style;
 * draws each group with one ``QPainter.drawPixmapFragments`` call from a pre-rendered,
@@ -25,7 +25,7 @@ from pyqtgraph.Qt import compat
 from PySide6 import QtCore, QtGui
 
 
-from desktop_app.views.map.spatial import DrawOrder
+from desktop_app.views.map.draw_order import DrawOrder
 
 __all__ = ["PointStyle", "PointCloudItem", "render_sprite"]
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.views.map.spatial import (
-    DrawOrder,
-    PointIndex,
-    points_in_polygon,
-)
+from desktop_app.views.map.draw_order import DrawOrder
+from desktop_app.views.map.spatial import PointIndex, points_in_polygon
 
 
 def blobs(n: int, seed: int = 0) -> np.ndarray:
@@ -189,3 +186,39 @@ def test_step_towards_picks_the_next_point_in_that_direction() -> None:
     hidden[1] = False
     assert step_towards(xy, 0, 1, 0, hidden) == 2  # hidden points are skipped
     assert step_towards(xy, 99, 1, 0) == -1
+
+
+def test_wide_views_of_many_points_match_the_exact_selection(monkeypatch) -> None:
+    """Above ``SAMPLED_ABOVE`` points a wide view is selected from the low-rank prefix of each group:
+    the same kind of subset as the exact path (inside the view, about ``max_points``, the lowest
+    ranks), a visible count within a few per cent, and zooming in still only adds points."""
+    n = 300_000
+    xy = blobs(n, seed=3)
+    groups = np.random.default_rng(3).integers(0, 7, n)
+    exact = DrawOrder(xy, groups)
+    fast = DrawOrder(xy, groups)
+    monkeypatch.setattr(fast, "SAMPLED_ABOVE", 1000)  # take the sampled path at a test-sized N
+    monkeypatch.setattr(fast, "SAMPLE", 1 << 14)
+    wide = (-40.0, -40.0, 40.0, 40.0)
+    inner = (-5.0, -5.0, 15.0, 15.0)
+    budget = 5000
+    a, b = exact.select(wide, budget), fast.select(wide, budget)
+    assert abs(b.visible - a.visible) <= 0.05 * a.visible
+    assert budget * 0.9 <= b.rows.size <= budget + budget // 32
+    x, y = xy[b.rows, 0], xy[b.rows, 1]
+    assert ((x >= -40) & (x <= 40) & (y >= -40) & (y <= 40)).all()
+    # the lowest ranks in view: nothing drawn has a higher rank than the best undrawn point in view
+    pr = fast.priority
+    in_view = np.flatnonzero((xy[:, 0] >= -40) & (xy[:, 0] <= 40) & (xy[:, 1] >= -40) & (xy[:, 1] <= 40))
+    undrawn = np.setdiff1d(in_view, b.rows)
+    assert pr[b.rows].max() < pr[undrawn].min()
+    # grouped runs, as the painter needs them
+    g = np.asarray(groups)
+    assert list(b.groups) == sorted(set(g[b.rows].tolist()))
+    for k, grp in enumerate(b.groups):
+        assert (g[b.rows[b.bounds[k]:b.bounds[k + 1]]] == grp).all()
+    # zooming in only adds points
+    c = fast.select(inner, budget)
+    x, y = xy[b.rows, 0], xy[b.rows, 1]
+    kept = b.rows[(x >= -5) & (x <= 15) & (y >= -5) & (y <= 15)]
+    assert set(kept.tolist()) <= set(c.rows.tolist())
