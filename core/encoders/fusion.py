@@ -212,24 +212,34 @@ def _relay(job: Job, stage: str, message: str, fuse: _ProvisionalFusion | None =
 
 
 class _ProvisionalFusion:
-    """Fuses a batch of the slow component with the statistics of every vector of it seen so far."""
+    """Fuses a batch of the slow component with the statistics of every vector of it seen so far
+    (running sums, so each batch costs its own size, not the library's)."""
 
     def __init__(self, library) -> None:
         ids, vecs = library.vectors(COMPONENTS[1])
         self.second = {int(i): v for i, v in zip(ids, vecs)}
-        _, seen = library.vectors(COMPONENTS[0])
-        self.seen = [seen] if len(seen) else []
         self.second_stats = FusionStats.fit([vecs], (1.0,)) if len(vecs) else None
+        self.n, self.total, self.squares = 0, 0.0, 0.0
+        _, seen = library.vectors(COMPONENTS[0])
+        if len(seen):
+            self._add(seen)
+
+    def _add(self, vectors: np.ndarray) -> None:
+        x = np.asarray(vectors, dtype=np.float64)
+        self.n += len(x)
+        self.total = self.total + x.sum(axis=0)
+        self.squares = self.squares + (x * x).sum(axis=0)
 
     def __call__(self, batch):
         from core.embedding.report import EmbedBatch
 
-        self.seen.append(np.asarray(batch.vectors, dtype=np.float32))
+        self._add(batch.vectors)
         keep = [k for k, i in enumerate(batch.ids) if int(i) in self.second]
         if not keep or self.second_stats is None:
             return None
-        first = FusionStats.fit([np.concatenate(self.seen)], (1.0,))
-        stats = FusionStats(first.means + self.second_stats.means, first.stds + self.second_stats.stds, WEIGHTS)
+        mean = self.total / self.n
+        std = np.sqrt(np.maximum(self.squares / self.n - mean * mean, 0.0)) + EPS
+        stats = FusionStats([mean, *self.second_stats.means], [std, *self.second_stats.stds], WEIGHTS)
         ids = np.asarray(batch.ids)[keep]
         second = np.stack([self.second[int(i)] for i in ids])
         return EmbedBatch(ids, stats.apply([np.asarray(batch.vectors)[keep], second]))
